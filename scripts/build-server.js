@@ -1,0 +1,11 @@
+// Compiles the server to dist/ and ships its SQL migrations beside the compiled store.
+import { execFileSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const tsc = require.resolve('typescript/bin/tsc');
+
+rmSync('dist/server', { recursive: true, force: true });
+execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+cpSync('server/store/migrations', 'dist/server/store/migrations', { recursive: true });

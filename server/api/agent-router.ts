@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { invalid, notFound } from '../lifecycle/errors.js';
+import { created, type Command } from '../lifecycle/lifecycle.js';
+import { follow } from '../live/follow.js';
+import type { CustomerRow, SiteRow, TicketRow } from '../store/store.js';
+import { act } from '../tickets/act.js';
+import { buildTimeline } from '../tickets/timeline.js';
+import { agentProcedure } from './auth.js';
+import type { AppDeps } from './context.js';
+import { agentDto, agentTicket, siteDto } from './dto.js';
+import * as s from './schemas.js';
+import { router } from './trpc.js';
+
+async function withCustomers(app: AppDeps, site: SiteRow, rows: TicketRow[]) {
+  const customers = new Map<string, CustomerRow>(
+    (await app.store.customersByIds([...new Set(rows.map((r) => r.customerId))])).map((c) => [c.id, c]),
+  );
+  const now = app.now();
+  return rows.map((r) => agentTicket(r, site, now, customers.get(r.customerId) ?? null));
+}
+
+/** An agent action on one ticket of the site. */
+function agentAction<I extends s.TicketInput>(schema: z.ZodType<I>, command: (input: I) => Command) {
+  return agentProcedure.input(schema).mutation(async ({ ctx, input: raw }) => {
+    const input = raw as I;
+    const cmd = command(input);
+    if (cmd.action === 'assign' && cmd.assigneeId !== null && !(await ctx.app.store.getAgent(ctx.site.id, cmd.assigneeId))) {
+      throw invalid('agentId', 'agentId names no agent of this site');
+    }
+    const { ticket } = await act(ctx.app, { siteId: ctx.site.id, ticketId: input.ticketId }, cmd, ctx.actor, input.expectedVersion);
+    if (!ticket) throw notFound();
+    const [dto] = await withCustomers(ctx.app, ctx.site, [ticket]);
+    return dto!;
+  });
+}
+
+const ticketsRouter = router({
+  /** Opens a ticket on behalf of one of the site's users (their id in your system). */
+  create: agentProcedure
+    .input(
+      z.strictObject({
+        customer: z.strictObject({ id: z.string().min(1).max(255), email: s.email.optional(), name: s.personName.optional() }),
+        subject: s.subject,
+        message: s.body,
+        idempotencyKey: s.idempotencyKey.optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { store, now, hub } = ctx.app;
+      const at = now();
+      const customer = await store.upsertCustomer(ctx.site.id, { externalId: input.customer.id, email: input.customer.email, name: input.customer.name }, at);
+      const { idempotencyKey, ...content } = input;
+      const { ticket } = await store.createTicket({
+        siteId: ctx.site.id,
+        customerId: customer.id,
+        subject: input.subject,
+        body: input.message,
+        contactEmail: customer.email,
+        contactName: customer.name,
+        actor: ctx.actor,
+        messageAuthor: { kind: 'customer', id: customer.id },
+        event: created(at),
+        idempotency: idempotencyKey
+          ? { scope: `agent:${ctx.site.id}`, key: idempotencyKey, bodyHash: createHash('sha256').update(JSON.stringify(content)).digest('hex') }
+          : undefined,
+      });
+      hub.changed();
+      return agentTicket(ticket, ctx.site, at, customer);
+    }),
+
+  list: agentProcedure
+    .input(
+      z
+        .strictObject({
+          status: z.union([s.status, z.array(s.status).max(8)]).optional(),
+          assigneeId: z.string().max(64).nullable().optional(),
+          customerId: z.string().max(64).optional(),
+          customerExternalId: z.string().max(255).optional(),
+          q: z.string().trim().max(200).optional(),
+          ...s.page,
+        })
+        .optional(),
+    )
+    .query(async ({ ctx, input = {} }) => {
+      const { store } = ctx.app;
+      let customerId = input.customerId;
+      if (input.customerExternalId !== undefined) {
+        const found = (await store.customerByExternalId(ctx.site.id, input.customerExternalId))?.id;
+        if (!found) return { items: [], nextCursor: null };
+        customerId = found;
+      }
+      const status = input.status === undefined ? undefined : [input.status].flat();
+      const page = await store.listSiteTickets(
+        ctx.site.id,
+        { status, assigneeId: input.assigneeId, customerId, q: input.q || undefined },
+        { cursor: input.cursor, limit: input.limit ?? s.DEFAULT_PAGE_SIZE },
+      );
+      return { items: await withCustomers(ctx.app, ctx.site, page.items), nextCursor: page.nextCursor };
+    }),
+
+  /** The ticket and its whole timeline, internal notes and agent-only events included. */
+  get: agentProcedure.input(z.strictObject({ ticketId: s.ticketId })).query(async ({ ctx, input }) => {
+    const ticket = await ctx.app.store.getTicket({ siteId: ctx.site.id, ticketId: input.ticketId });
+    if (!ticket) throw notFound();
+    const [dto] = await withCustomers(ctx.app, ctx.site, [ticket]);
+    return { ticket: dto!, timeline: await buildTimeline(ctx.app.store, ticket, 'agent') };
+  }),
+
+  reply: agentAction(s.onTicket({ message: s.body }), (i) => ({ action: 'reply', body: i.message })),
+  note: agentAction(s.onTicket({ message: s.body }), (i) => ({ action: 'note', body: i.message })),
+  resolve: agentAction(s.onTicket({ message: s.body.optional() }), (i) => ({ action: 'resolve', body: i.message })),
+  postpone: agentAction(s.onTicket({ until: s.isoDateTime }), (i) => ({ action: 'postpone', until: Date.parse(i.until) })),
+  reopen: agentAction(s.onTicket({ reason: s.comment.optional() }), (i) => ({ action: 'reopen', reason: i.reason || undefined })),
+  close: agentAction(s.onTicket({}), () => ({ action: 'close' })),
+  assign: agentAction(s.onTicket({ agentId: z.string().min(1).max(64).nullable() }), (i) => ({ action: 'assign', assigneeId: i.agentId })),
+  setPriority: agentAction(s.onTicket({ priority: s.priority }), (i) => ({ action: 'setPriority', priority: i.priority })),
+  markSpam: agentAction(s.onTicket({}), () => ({ action: 'markSpam' })),
+  unspam: agentAction(s.onTicket({}), () => ({ action: 'unspam' })),
+  delete: agentAction(s.onTicket({}), () => ({ action: 'delete' })),
+  restore: agentAction(s.onTicket({}), () => ({ action: 'restore' })),
+
+  /** Irreversible: the ticket, its messages and events go; a content-free purge record stays. */
+  purge: agentProcedure.input(s.onTicket({})).mutation(async ({ ctx, input }) => {
+    await act(ctx.app, { siteId: ctx.site.id, ticketId: input.ticketId }, { action: 'purge' }, ctx.actor, input.expectedVersion);
+    return { id: input.ticketId, purged: true as const };
+  }),
+
+  /** Live changes to every ticket of the site over SSE; resumes from `lastEventId`. */
+  onChange: agentProcedure.input(s.lastEventId).subscription(async function* ({ ctx, input, signal }) {
+    const { store, hub } = ctx.app;
+    yield* follow({
+      store,
+      hub,
+      key: `site:${ctx.site.id}`,
+      scope: { siteId: ctx.site.id },
+      lastEventId: input?.lastEventId,
+      signal,
+      toItems: async (rows) => {
+        const site = (await store.getSite(ctx.site.id)) ?? ctx.site;
+        const tickets = await withCustomers(ctx.app, site, await store.ticketsByIds([...new Set(rows.map((r) => r.ticketId))]));
+        const byId = new Map(tickets.map((t) => [t.id, t]));
+        return rows.map((r) => ({
+          eventId: r.id,
+          item: {
+            eventId: r.id,
+            ticketId: r.ticketId,
+            type: r.type,
+            from: r.fromStatus,
+            to: r.toStatus,
+            actor: { kind: r.actorKind, id: r.actorId },
+            at: new Date(r.at).toISOString(),
+            ticket: byId.get(r.ticketId) ?? null,
+          },
+        }));
+      },
+    });
+  }),
+});
+
+export const agentRouter = router({
+  tickets: ticketsRouter,
+
+  agents: router({
+    upsert: agentProcedure
+      .input(z.strictObject({ email: s.email, name: s.personName }))
+      .mutation(async ({ ctx, input }) => agentDto(await ctx.app.store.upsertAgent(ctx.site.id, input, ctx.app.now()))),
+    list: agentProcedure.query(async ({ ctx }) => (await ctx.app.store.listAgents(ctx.site.id)).map(agentDto)),
+  }),
+
+  site: router({
+    get: agentProcedure.query(({ ctx }) => siteDto(ctx.site)),
+    update: agentProcedure
+      .input(
+        z.strictObject({
+          name: z.string().trim().min(1).max(120).optional(),
+          origins: z.array(s.origin).min(1).max(50).optional(),
+          autoCloseAfterHours: z.number().positive().max(24 * 365).optional(),
+          reopenWindowDays: z.number().min(0).max(3650).optional(),
+          agentsMayClose: z.boolean().optional(),
+          texts: z.record(z.string().min(2).max(20), z.record(z.string().min(1).max(50), z.string().max(2_000))).optional(),
+        }),
+      )
+      .mutation(async ({ ctx, input }) => {
+        const updated = await ctx.app.store.updateSite(ctx.site.id, input);
+        if (!updated) throw notFound('Site');
+        return siteDto(updated);
+      }),
+  }),
+
+  /** A short-lived, single-use ticket that opens the agent's live stream. */
+  streamTicket: agentProcedure.mutation(({ ctx }) => {
+    const { ticket, expiresAt } = ctx.app.streamTickets.issue({ kind: 'agent', siteId: ctx.site.id, agentId: ctx.agentId });
+    return { ticket, expiresAt: new Date(expiresAt).toISOString() };
+  }),
+});

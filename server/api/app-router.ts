@@ -1,0 +1,13 @@
+import { agentRouter } from './agent-router.js';
+import { customerTicketsRouter } from './customer-router.js';
+import { sessionRouter } from './session-router.js';
+import { router } from './trpc.js';
+
+/** The public API: customer procedures at the root, agent procedures under `agent.`. */
+export const appRouter = router({
+  session: sessionRouter,
+  tickets: customerTicketsRouter,
+  agent: agentRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,25 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { LiveHub } from '../live/live-hub.js';
+import type { createStreamTickets } from '../live/stream-tickets.js';
+import type { createRateLimiter } from '../http/rate-limiter.js';
+import type { Store } from '../store/store.js';
+
+/** What every procedure can reach: built once per server. */
+export interface AppDeps {
+  store: Store;
+  now: () => number;
+  hub: LiveHub;
+  streamTickets: ReturnType<typeof createStreamTickets>;
+  limits: {
+    anonymousSessions: ReturnType<typeof createRateLimiter>;
+    ticketCreates: ReturnType<typeof createRateLimiter>;
+  };
+}
+
+/** Built per request by the HTTP layer (or by hand in tests, for createCaller). */
+export interface Context {
+  app: AppDeps;
+  headers: IncomingHttpHeaders;
+  ip: string;
+  connectionParams: Record<string, string | undefined> | null;
+}

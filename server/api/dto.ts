@@ -1,0 +1,133 @@
+/**
+ * What the API returns: explicit shapes per audience, never raw rows.
+ * Timestamps are ISO-8601 strings so any language can read them.
+ */
+import {
+  AGENT_ACTIONS,
+  CUSTOMER_ACTIONS,
+  allowedActions,
+  autoCloseAt,
+  customerStatus,
+  reopenUntil,
+  type ActorKind,
+  type Status,
+} from '../lifecycle/lifecycle.js';
+import type { AgentRow, CustomerRow, EventRow, MessageRow, SiteRow, TicketRow } from '../store/store.js';
+import { siteRules, ticketState } from '../tickets/ticket-state.js';
+
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const isoAt = (ms: number) => new Date(ms).toISOString();
+
+export function customerTicket(row: TicketRow, site: SiteRow, now: number) {
+  const state = ticketState(row);
+  const rules = siteRules(site);
+  return {
+    id: row.id,
+    subject: row.subject,
+    status: customerStatus(state.status) ?? 'open',
+    version: row.version,
+    createdAt: isoAt(row.createdAt),
+    lastActivityAt: isoAt(row.lastActivityAt),
+    resolvedAt: iso(row.resolvedAt),
+    closedAt: iso(row.closedAt),
+    autoCloseAt: iso(autoCloseAt(state, rules)),
+    reopenUntil: iso(reopenUntil(state, rules)),
+    reopenCount: row.reopenCount,
+    followUpOf: row.followUpOf,
+    rating: row.rating,
+    ratingComment: row.ratingComment,
+    unread: row.lastAgentReplyAt !== null && (row.customerReadAt ?? 0) < row.lastAgentReplyAt,
+    allowedActions: allowedActions(state, 'customer', CUSTOMER_ACTIONS, now, rules),
+  };
+}
+export type CustomerTicket = ReturnType<typeof customerTicket>;
+
+export function customerSummary(row: CustomerRow) {
+  return { id: row.id, externalId: row.externalId, email: row.email, name: row.name, verified: row.externalId !== null };
+}
+
+export function agentTicket(row: TicketRow, site: SiteRow, now: number, customer: CustomerRow | null) {
+  const state = ticketState(row);
+  const rules = siteRules(site);
+  return {
+    id: row.id,
+    subject: row.subject,
+    status: state.status,
+    version: row.version,
+    priority: state.priority,
+    assigneeId: row.assigneeId,
+    customer: customer ? customerSummary(customer) : null,
+    contactEmail: row.contactEmail,
+    contactName: row.contactName,
+    createdAt: isoAt(row.createdAt),
+    updatedAt: isoAt(row.updatedAt),
+    lastActivityAt: isoAt(row.lastActivityAt),
+    resolvedAt: iso(row.resolvedAt),
+    closedAt: iso(row.closedAt),
+    closedBy: row.closedBy as ActorKind | null,
+    autoCloseAt: iso(autoCloseAt(state, rules)),
+    postponedUntil: iso(row.postponedUntil),
+    reopenUntil: iso(reopenUntil(state, rules)),
+    reopenCount: row.reopenCount,
+    followUpOf: row.followUpOf,
+    rating: row.rating,
+    ratingComment: row.ratingComment,
+    allowedActions: allowedActions(state, 'agent', AGENT_ACTIONS, now, rules),
+  };
+}
+export type AgentTicket = ReturnType<typeof agentTicket>;
+
+export function agentDto(row: AgentRow) {
+  return { id: row.id, email: row.email, name: row.name, createdAt: isoAt(row.createdAt) };
+}
+
+export function siteDto(row: SiteRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    siteKey: row.siteKey,
+    origins: row.origins,
+    autoCloseAfterHours: row.autoCloseAfterHours,
+    reopenWindowDays: row.reopenWindowDays,
+    agentsMayClose: row.agentsMayClose,
+    texts: row.texts,
+    createdAt: isoAt(row.createdAt),
+  };
+}
+
+export interface Person {
+  kind: ActorKind;
+  name: string | null;
+}
+
+export type TimelineItem =
+  | { kind: 'message'; id: string; at: string; author: Person; body: string; internal: boolean }
+  | {
+      kind: 'event';
+      id: number;
+      at: string;
+      type: string;
+      from: string | null;
+      to: string;
+      actor: Person;
+      data: Record<string, unknown> | null;
+    };
+
+export function messageItem(row: MessageRow, author: Person): TimelineItem {
+  return { kind: 'message', id: row.id, at: isoAt(row.createdAt), author, body: row.body, internal: row.internal };
+}
+
+export function eventItem(row: EventRow, actor: Person, audience: 'customer' | 'agent'): TimelineItem {
+  const word = (s: string | null) =>
+    s === null || audience === 'agent' ? s : (customerStatus(s as Status) ?? 'open');
+  return {
+    kind: 'event',
+    id: row.id,
+    at: isoAt(row.at),
+    type: row.type,
+    from: word(row.fromStatus),
+    to: word(row.toStatus) ?? row.toStatus,
+    actor,
+    data: row.data ?? null,
+  };
+}

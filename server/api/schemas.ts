@@ -1,0 +1,49 @@
+/** Input schemas shared by the routers. Objects are strict: unknown keys are refused. */
+import { z } from 'zod';
+import { PRIORITIES, STATUSES } from '../lifecycle/lifecycle.js';
+
+export const ticketId = z.string().min(1).max(64);
+export const body = z.string().trim().min(1, 'must not be empty').max(20_000);
+export const subject = z.string().trim().min(1, 'must not be empty').max(200);
+export const email = z.email().max(320);
+export const personName = z.string().trim().min(1).max(120);
+export const idempotencyKey = z.string().min(8).max(128);
+export const expectedVersion = z.number().int().positive().optional();
+export const rating = z.number().int().min(1).max(5);
+export const comment = z.string().trim().max(2_000);
+export const status = z.enum(STATUSES);
+export const priority = z.enum(PRIORITIES);
+export const isoDateTime = z.iso.datetime({ offset: true });
+
+export const page = {
+  cursor: z.string().max(500).optional(),
+  limit: z.number().int().min(1).max(100).optional(),
+};
+
+export const lastEventId = z.strictObject({ lastEventId: z.string().max(20).nullish() }).optional();
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export interface TicketInput {
+  ticketId: string;
+  expectedVersion?: number | undefined;
+}
+
+/** An action's input: the ticket, an optional expected version, and the action's own fields. */
+export const onTicket = <Shape extends z.ZodRawShape>(shape: Shape) =>
+  z.strictObject({ ticketId, expectedVersion, ...shape });
+
+/** A web origin (scheme, host, port), normalised: `https://shop.example`. */
+export const origin = z
+  .string()
+  .max(300)
+  .transform((value, ctx) => {
+    try {
+      const url = new URL(value);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && url.origin !== 'null') return url.origin;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be an http(s) origin such as https://shop.example' });
+    return z.NEVER;
+  });

@@ -1,0 +1,194 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { appRouter } from '../api/app-router.js';
+import type { AppDeps, Context } from '../api/context.js';
+import { createLiveHub } from '../live/live-hub.js';
+import { createStreamTickets } from '../live/stream-tickets.js';
+import { createStore, type Store } from '../store/store.js';
+import { sweep } from '../tickets/sweeper.js';
+import { createRateLimiter, type RateLimit } from './rate-limiter.js';
+
+export interface ServerOptions {
+  /** A SQLite file path (created and migrated when missing), or an open store. */
+  db: string | Store;
+  /** The clock, injectable for tests. */
+  now?: () => number;
+  /** How often `serve` runs the sweeper; 0 turns it off. Default: CLOSELOOP_SWEEP_INTERVAL_MS or 60000. */
+  sweepIntervalMs?: number;
+  rateLimits?: { anonymousSessions?: RateLimit; ticketCreates?: RateLimit };
+  maxBodyBytes?: number;
+  maxBatchSize?: number;
+  /** Take the client address from X-Forwarded-For (only behind your own proxy). */
+  trustProxy?: boolean;
+  /** How often live streams look for changes made by other processes. */
+  livePollMs?: number;
+  /** Where unexpected errors are reported; they never reach clients. */
+  logError?: (message: string, error: unknown) => void;
+}
+
+const DEFAULT_LIMITS = {
+  anonymousSessions: { limit: 30, windowMs: 60_000 },
+  ticketCreates: { limit: 10, windowMs: 60_000 },
+};
+
+const envNumber = (name: string) => {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : Number(value);
+};
+
+function json(res: http.ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** The Closeloop server: the tRPC API at /trpc, /healthz, and the sweeper. Mountable in any Node app via `handle`. */
+export function createServer(options: ServerOptions) {
+  const now = options.now ?? Date.now;
+  const store = typeof options.db === 'string' ? createStore(options.db) : options.db;
+  const ownsStore = typeof options.db === 'string';
+  const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
+  const logError = options.logError ?? ((message, error) => console.error(message, error));
+  const limits = {
+    anonymousSessions: createRateLimiter(
+      options.rateLimits?.anonymousSessions ?? {
+        limit: envNumber('CLOSELOOP_RATE_ANON_SESSIONS') ?? DEFAULT_LIMITS.anonymousSessions.limit,
+        windowMs: 60_000,
+      },
+      now,
+    ),
+    ticketCreates: createRateLimiter(
+      options.rateLimits?.ticketCreates ?? {
+        limit: envNumber('CLOSELOOP_RATE_TICKET_CREATES') ?? DEFAULT_LIMITS.ticketCreates.limit,
+        windowMs: 60_000,
+      },
+      now,
+    ),
+  };
+  const hub = createLiveHub(store, options.livePollMs ?? 1000);
+  const app: AppDeps = { store, now, hub, streamTickets: createStreamTickets(now), limits };
+
+  // CORS answers need the origins every site allows; a short cache keeps that off the hot path.
+  let origins = { set: new Set<string>(), at: -Infinity };
+  async function knownOrigin(origin: string | undefined) {
+    if (!origin) return false;
+    if (Date.now() - origins.at > 2_000) origins = { set: new Set(await store.allOrigins()), at: Date.now() };
+    return origins.set.has(origin);
+  }
+
+  const clientIp = (req: http.IncomingMessage) => {
+    const forwarded = options.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+    const first = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
+    return first || req.socket.remoteAddress || 'unknown';
+  };
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: maxBodyBytes,
+    maxBatchSize: options.maxBatchSize ?? 20,
+    createContext: ({ req, info }): Context => ({
+      app,
+      headers: req.headers,
+      ip: clientIp(req),
+      connectionParams: info.connectionParams,
+    }),
+    responseMeta: () => ({ headers: new Headers([['vary', 'Origin']]) }),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') logError(`closeloop: ${path ?? 'request'} failed`, error.cause ?? error);
+    },
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/healthz') return json(res, 200, { ok: true });
+    if (!path.startsWith('/trpc/')) return json(res, 404, { error: { message: 'Not found', data: { code: 'NOT_FOUND' } } });
+
+    const origin = req.headers.origin;
+    if (await knownOrigin(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin!);
+      res.setHeader('Vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS') {
+      if (res.hasHeader('Access-Control-Allow-Origin')) {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+        res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, trpc-accept, x-closeloop-agent, last-event-id');
+        res.setHeader('Access-Control-Max-Age', '600');
+      }
+      res.writeHead(204).end();
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes) {
+      res.setHeader('connection', 'close');
+      return json(res, 413, { error: { message: 'Request body too large', data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } } });
+    }
+    await trpc(req, res);
+  }
+
+  const listener: http.RequestListener = (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      logError('closeloop: request failed', error);
+      if (!res.headersSent) json(res, 500, { error: { message: 'Internal server error', data: { code: 'INTERNAL' } } });
+      else res.destroy();
+    });
+  };
+  const server = http.createServer(listener);
+
+  let sweeping: Promise<unknown> | null = null;
+  let sweepTimer: NodeJS.Timeout | null = null;
+  const runSweep = () => {
+    sweeping ??= sweep(app)
+      .catch((error: unknown) => logError('closeloop: sweep failed', error))
+      .finally(() => {
+        sweeping = null;
+      });
+    return sweeping;
+  };
+
+  return {
+    app,
+    store,
+    server,
+    /** A request listener for mounting inside an existing Node HTTP server. */
+    handle: listener,
+    /** Runs the due rules once, now. */
+    sweep: () => sweep(app),
+    /** Listens, and starts the sweeper; resolves with the bound address. */
+    listen(port = 8787, host = '127.0.0.1') {
+      return new Promise<{ port: number; host: string; url: string }>((resolve, reject) => {
+        const onError = (error: NodeJS.ErrnoException) => {
+          server.off('listening', onListening);
+          reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use`) : error);
+        };
+        const onListening = () => {
+          server.off('error', onError);
+          const address = server.address() as AddressInfo;
+          const interval = options.sweepIntervalMs ?? envNumber('CLOSELOOP_SWEEP_INTERVAL_MS') ?? 60_000;
+          if (interval > 0) {
+            sweepTimer = setInterval(runSweep, interval);
+            sweepTimer.unref();
+          }
+          const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve({ port: address.port, host: address.address, url: `http://${shownHost}:${address.port}` });
+        };
+        server.once('error', onError);
+        server.once('listening', onListening);
+        server.listen(port, host);
+      });
+    },
+    /** Stops accepting, ends live streams, waits for a running sweep, closes the database it opened. */
+    async close() {
+      if (sweepTimer) clearInterval(sweepTimer);
+      hub.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sweeping;
+      if (ownsStore) await store.close();
+    },
+  };
+}
+
+export type CloseloopServer = ReturnType<typeof createServer>;

@@ -1,0 +1,164 @@
+/**
+ * The database schema. Times are epoch milliseconds (integers): they sort and
+ * compare cheaply; the API turns them into ISO-8601 strings.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const sites = sqliteTable('sites', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  siteKey: text('site_key').notNull().unique(),
+  // The raw secret signs and verifies identity tokens; its hash finds the site for an agent call.
+  secretKey: text('secret_key').notNull(),
+  secretKeyHash: text('secret_key_hash').notNull().unique(),
+  origins: text('origins', { mode: 'json' }).$type<string[]>().notNull(),
+  autoCloseAfterHours: real('auto_close_after_hours').notNull().default(72),
+  reopenWindowDays: real('reopen_window_days').notNull().default(30),
+  agentsMayClose: integer('agents_may_close', { mode: 'boolean' }).notNull().default(false),
+  texts: text('texts', { mode: 'json' }).$type<Record<string, Record<string, string>>>().notNull().default(sql`'{}'`),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const customers = sqliteTable(
+  'customers',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id').notNull().references(() => sites.id),
+    // The site's own user id for verified customers; null for anonymous visitors.
+    externalId: text('external_id'),
+    email: text('email'),
+    name: text('name'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('customers_site_external').on(t.siteId, t.externalId)],
+);
+
+export const customerSessions = sqliteTable(
+  'customer_sessions',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id').notNull().references(() => sites.id),
+    customerId: text('customer_id').notNull().references(() => customers.id),
+    tokenHash: text('token_hash').notNull().unique(),
+    verified: integer('verified', { mode: 'boolean' }).notNull(),
+    createdAt: integer('created_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('customer_sessions_customer').on(t.customerId)],
+);
+
+export const agents = sqliteTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id').notNull().references(() => sites.id),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('agents_site_email').on(t.siteId, t.email)],
+);
+
+export const tickets = sqliteTable(
+  'tickets',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id').notNull().references(() => sites.id),
+    customerId: text('customer_id').notNull().references(() => customers.id),
+    subject: text('subject').notNull(),
+    status: text('status').notNull(),
+    version: integer('version').notNull(),
+    statusBeforePostpone: text('status_before_postpone'),
+    statusBeforeSpam: text('status_before_spam'),
+    statusBeforeDelete: text('status_before_delete'),
+    postponedUntil: integer('postponed_until'),
+    resolvedAt: integer('resolved_at'),
+    closedAt: integer('closed_at'),
+    closedBy: text('closed_by'),
+    reopenCount: integer('reopen_count').notNull().default(0),
+    followUpOf: text('follow_up_of'),
+    priority: text('priority').notNull().default('normal'),
+    assigneeId: text('assignee_id'),
+    rating: integer('rating'),
+    ratingComment: text('rating_comment'),
+    contactEmail: text('contact_email'),
+    contactName: text('contact_name'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    // Newest event of any kind: new events are never older (invariant 3).
+    lastEventAt: integer('last_event_at').notNull(),
+    // Newest public activity: what customers sort by, so internal work never reorders their list.
+    lastActivityAt: integer('last_activity_at').notNull(),
+    lastAgentReplyAt: integer('last_agent_reply_at'),
+    customerReadAt: integer('customer_read_at'),
+  },
+  (t) => [
+    index('tickets_customer_activity').on(t.customerId, t.lastActivityAt, t.id),
+    index('tickets_site_activity').on(t.siteId, t.lastActivityAt, t.id),
+    index('tickets_site_status_activity').on(t.siteId, t.status, t.lastActivityAt, t.id),
+    index('tickets_site_assignee_activity').on(t.siteId, t.assigneeId, t.lastActivityAt, t.id),
+    index('tickets_site_status_resolved').on(t.siteId, t.status, t.resolvedAt),
+    index('tickets_status_postponed').on(t.status, t.postponedUntil),
+  ],
+);
+
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    ticketId: text('ticket_id').notNull().references(() => tickets.id, { onDelete: 'cascade' }),
+    authorKind: text('author_kind').notNull(),
+    authorId: text('author_id'),
+    body: text('body').notNull(),
+    internal: integer('internal', { mode: 'boolean' }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('messages_ticket').on(t.ticketId, t.createdAt)],
+);
+
+export const events = sqliteTable(
+  'events',
+  {
+    // Monotonic: the live feed's cursor and the SSE event id.
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ticketId: text('ticket_id').notNull().references(() => tickets.id, { onDelete: 'cascade' }),
+    siteId: text('site_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    type: text('type').notNull(),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status').notNull(),
+    actorKind: text('actor_kind').notNull(),
+    actorId: text('actor_id'),
+    messageId: text('message_id'),
+    at: integer('at').notNull(),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [
+    index('events_ticket').on(t.ticketId, t.id),
+    index('events_site').on(t.siteId, t.id),
+    index('events_customer').on(t.customerId, t.id),
+  ],
+);
+
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    // A customer id, or `agent:<siteId>` for creates made by agents.
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    bodyHash: text('body_hash').notNull(),
+    ticketId: text('ticket_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
+
+export const purgeRecords = sqliteTable('purge_records', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  ticketId: text('ticket_id').notNull(),
+  siteId: text('site_id').notNull(),
+  actorKind: text('actor_kind').notNull(),
+  actorId: text('actor_id'),
+  at: integer('at').notNull(),
+});

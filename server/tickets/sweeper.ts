@@ -1,0 +1,41 @@
+import type { Actor } from '../lifecycle/lifecycle.js';
+import { decider, type ActDeps } from './act.js';
+
+const SYSTEM: Actor = { kind: 'system', id: null };
+
+export interface SweepChange {
+  ticketId: string;
+  action: 'autoClose' | 'wake';
+  from: string;
+  to: string;
+}
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Runs the rules that are due once: auto-close of resolved tickets and waking
+ * postponed ones. Works in batches, one transaction each, yielding between
+ * them so requests are served while a large backlog drains.
+ */
+export async function sweep(deps: ActDeps, opts: { batchSize?: number } = {}): Promise<SweepChange[]> {
+  const batchSize = opts.batchSize ?? 500;
+  const now = deps.now();
+  const changes: SweepChange[] = [];
+  const rules = [
+    { action: 'autoClose' as const, due: deps.store.dueForAutoClose },
+    { action: 'wake' as const, due: deps.store.dueForWake },
+  ];
+  for (const { action, due } of rules) {
+    for (;;) {
+      const ids = await due(now, batchSize);
+      if (ids.length === 0) break;
+      const done = await deps.store.applyToTickets(ids, SYSTEM, decider({ action }, SYSTEM, now));
+      for (const d of done) changes.push({ ticketId: d.ticketId, action, from: d.from, to: d.applied.ticket?.status ?? d.from });
+      deps.hub.changed();
+      // Nothing applied means what is left cannot be (another writer moved it): stop, do not spin.
+      if (done.length === 0) break;
+      await nextTick();
+    }
+  }
+  return changes;
+}

@@ -1,0 +1,38 @@
+import { isCustomerEvent, type ActorKind, type EventType } from '../lifecycle/lifecycle.js';
+import { eventItem, messageItem, type Person, type TimelineItem } from '../api/dto.js';
+import type { Store, TicketRow } from '../store/store.js';
+
+/** Events whose message already stands in the thread for them. */
+const SHOWN_BY_MESSAGE = new Set<string>(['replied', 'note_added']);
+
+/**
+ * One time-ordered thread. A customer gets public messages and public events
+ * only; an agent gets everything, internal notes included.
+ */
+export async function buildTimeline(store: Store, ticket: TicketRow, audience: 'customer' | 'agent'): Promise<TimelineItem[]> {
+  const forAgent = audience === 'agent';
+  const { messages, events } = await store.timeline(ticket.id, { includeInternal: forAgent });
+  const visibleEvents = events.filter(
+    (e) => !SHOWN_BY_MESSAGE.has(e.type) && (forAgent || isCustomerEvent(e.type as EventType)),
+  );
+
+  const agentIds = [...messages.map((m) => m.authorId), ...visibleEvents.map((e) => e.actorId)];
+  const agentNames = new Map(
+    (await store.agentsByIds([...new Set(agentIds.filter((id): id is string => id?.startsWith('ag_') ?? false))])).map(
+      (a) => [a.id, a.name],
+    ),
+  );
+  const customer = await store.getCustomer(ticket.customerId);
+  const customerName = customer?.name ?? ticket.contactName ?? null;
+  const person = (kind: string, id: string | null): Person => ({
+    kind: kind as ActorKind,
+    name: kind === 'agent' ? (id ? (agentNames.get(id) ?? null) : null) : kind === 'customer' ? customerName : null,
+  });
+
+  const items = [
+    ...messages.map((m) => ({ at: m.createdAt, order: 0, item: messageItem(m, person(m.authorKind, m.authorId)) })),
+    ...visibleEvents.map((e) => ({ at: e.at, order: 1, item: eventItem(e, person(e.actorKind, e.actorId), audience) })),
+  ];
+  items.sort((a, b) => a.at - b.at || a.order - b.order);
+  return items.map((i) => i.item);
+}
