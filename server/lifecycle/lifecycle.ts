@@ -434,9 +434,10 @@ function statusPatch(t: TicketState, to: Status, actor: Actor, at: number): Tick
   const patch: TicketPatch = { status: to };
 
   // Spam and deleted park a ticket: going there and back keeps everything else as it was.
+  // Restoring may land back in spam: leaving `deleted` is checked first so the pre-spam status survives.
+  if (from === 'deleted') return { ...patch, statusBeforeDelete: null };
   if (to === 'spam') return { ...patch, statusBeforeSpam: from };
   if (to === 'deleted') return { ...patch, statusBeforeDelete: from };
-  if (from === 'deleted') return { ...patch, statusBeforeDelete: null };
   if (from === 'spam') return { ...patch, statusBeforeSpam: null };
 
   if (to === 'postponed') patch.statusBeforePostpone = from;
