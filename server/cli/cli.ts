@@ -94,6 +94,10 @@ async function serve(args: string[], io: Io) {
     throw error;
   }
   io.out(`Closeloop is listening on ${url} (database ${path})`);
+  if ((await server.store.listSites()).length === 0) {
+    io.out('No site yet. Create one (it prints the keys your page and backend need):');
+    io.out(`  npx closeloop sites create --name "My shop" --origin https://shop.example --db ${path}`);
+  }
   io.onListening?.(url);
   await (io.stopSignal ?? processStop());
   await server.close();

@@ -323,7 +323,9 @@ export function autoCloseAt(ticket: TicketState, rules: SiteRules): number | nul
 }
 
 /** How a customer sees a status: postponed is open; spam and deleted do not exist. */
-export function customerStatus(status: Status): Status | null {
+export type CustomerStatus = Exclude<Status, 'postponed' | 'spam' | 'deleted'>;
+
+export function customerStatus(status: Status): CustomerStatus | null {
   if (status === 'postponed') return 'open';
   if (status === 'spam' || status === 'deleted') return null;
   return status;

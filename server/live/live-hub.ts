@@ -38,7 +38,12 @@ export function createLiveHub(store: Store, pollMs: number) {
     try {
       do {
         rerun = false;
-        cursor ??= await store.maxEventId();
+        if (cursor === null) {
+          // Starting (again): whatever triggered this may already be below the max, so wake
+          // everyone once; each subscriber reads from its own cursor, so a spare wake costs one query.
+          cursor = await store.maxEventId();
+          for (const key of listeners.keys()) notify(key);
+        }
         const rows = await store.eventsAfter(cursor, BATCH);
         for (const row of rows) {
           cursor = row.id;

@@ -164,6 +164,9 @@ export function createStore(path: string) {
   }
 
   return {
+    /** The database file, for operators and tests. */
+    path,
+
     close: async () => {
       sqlite.close();
     },

@@ -29,9 +29,10 @@ export async function buildTimeline(store: Store, ticket: TicketRow, audience: '
     name: kind === 'agent' ? (id ? (agentNames.get(id) ?? null) : null) : kind === 'customer' ? customerName : null,
   });
 
+  // At the same instant an event reads before its message: "Reopened", then what the customer wrote.
   const items = [
-    ...messages.map((m) => ({ at: m.createdAt, order: 0, item: messageItem(m, person(m.authorKind, m.authorId)) })),
-    ...visibleEvents.map((e) => ({ at: e.at, order: 1, item: eventItem(e, person(e.actorKind, e.actorId), audience) })),
+    ...visibleEvents.map((e) => ({ at: e.at, order: 0, item: eventItem(e, person(e.actorKind, e.actorId), audience) })),
+    ...messages.map((m) => ({ at: m.createdAt, order: 1, item: messageItem(m, person(m.authorKind, m.authorId)) })),
   ];
   items.sort((a, b) => a.at - b.at || a.order - b.order);
   return items.map((i) => i.item);

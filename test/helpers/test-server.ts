@@ -34,7 +34,16 @@ export function tempDbPath() {
 export async function startTestServer(options: Partial<ServerOptions> = {}) {
   const clock = createClock();
   const db = tempDbPath();
-  const server = createServer({ db: db.path, now: clock.now, sweepIntervalMs: 0, livePollMs: 50, logError: () => {}, ...options });
+  const server = createServer({
+    db: db.path,
+    now: clock.now,
+    sweepIntervalMs: 0,
+    livePollMs: 50,
+    logError: () => {},
+    // Every test request comes from 127.0.0.1; the rate-limit test sets its own small limits.
+    rateLimits: { anonymousSessions: { limit: 10_000, windowMs: 60_000 }, ticketCreates: { limit: 10_000, windowMs: 60_000 } },
+    ...options,
+  });
   const { url } = await server.listen(0, '127.0.0.1');
   const site = await server.store.createSite({ name: 'Test shop', origins: [ORIGIN] }, clock.now());
 
@@ -107,7 +116,7 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 /** Signs an identity JWT the way a site's backend does (independent of the code under test). */
 export function signTestIdentity(
   secretKey: string,
-  claims: { sub?: string; email?: string | undefined; name?: string | undefined; exp?: number },
+  claims: { sub?: string; email?: string | undefined; name?: string | undefined; exp?: number | undefined },
   nowMs: number,
   header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
 ) {
@@ -134,4 +143,15 @@ export async function rawPost(url: string, path: string, body: unknown, headers:
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** The error of a call that must fail: its message and `data` (code, field, from…). */
+export async function failure(call: Promise<unknown>) {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof TRPCClientError) return { message: error.message, data: error.data as Record<string, unknown> };
+    throw error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
 }

@@ -7,6 +7,7 @@ import {
   allowedActions,
   transition,
   type Action,
+  type Actor,
   type ActorKind,
   type Command,
   type SiteRules,
@@ -140,7 +141,7 @@ const customer = { kind: 'customer' as const, id: 'cus_1' };
 const agent = { kind: 'agent' as const, id: 'ag_1' };
 const system = { kind: 'system' as const, id: null };
 
-function applied(t: TicketState, c: Command, actor = agent, now = NOW, rules = RULES) {
+function applied(t: TicketState, c: Command, actor: Actor = agent, now = NOW, rules = RULES) {
   const r = transition(t, c, actor, now, rules);
   if (!r.ok) throw r.error;
   if (r.change.kind !== 'update') throw new Error('expected an update');

@@ -1,0 +1,109 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../../bin/closeloop.js');
+
+/** Runs the real, built `closeloop` command. */
+async function closeloop(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the closeloop command', () => {
+  let dir: string;
+  let db: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'closeloop-cli-'));
+    db = join(dir, 'nested', 'folder', 'closeloop.db');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates a site, creating the database folder, and prints its keys as JSON', async () => {
+    const { code, stdout } = await closeloop(['sites', 'create', '--name', 'Shop', '--origin', 'https://shop.example/', '--origin', 'http://localhost:5173', '--db', db]);
+    expect(code).toBe(0);
+    const keys = JSON.parse(stdout) as Record<string, string>;
+    expect(Object.keys(keys)).toEqual(['siteId', 'siteKey', 'secretKey']);
+    expect(keys.siteKey).toMatch(/^pk_/);
+    expect(keys.secretKey).toMatch(/^sk_/);
+
+    const list = await closeloop(['sites', 'list'], { CLOSELOOP_DB: db });
+    const sites = JSON.parse(list.stdout) as { id: string; origins: string[] }[];
+    expect(sites).toEqual([expect.objectContaining({ id: keys.siteId, origins: ['https://shop.example', 'http://localhost:5173'] })]);
+    expect(list.stdout).not.toContain(keys.secretKey!);
+  });
+
+  it('updates a site’s rules', async () => {
+    const { stdout } = await closeloop(['sites', 'list', '--db', db]);
+    const [site] = JSON.parse(stdout) as { id: string }[];
+    const updated = await closeloop(['sites', 'update', site!.id, '--auto-close-after-hours', '1.5', '--reopen-window-days', '7', '--agents-may-close', '--db', db]);
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ autoCloseAfterHours: 1.5, reopenWindowDays: 7, agentsMayClose: true });
+    const missing = await closeloop(['sites', 'update', 'site_nope', '--agents-may-close', '--db', db]);
+    expect(missing).toMatchObject({ code: 1, stderr: "closeloop: no site with id 'site_nope'\n" });
+  });
+
+  it('migrates and sweeps, saying what it did', async () => {
+    expect((await closeloop(['migrate', '--db', db])).stdout).toContain('up to date');
+    expect((await closeloop(['sweep', '--db', db])).stdout).toBe('sweep: 0 tickets changed\n');
+  });
+
+  it('refuses unknown flags, bad values and an unopenable database with one clear line and exit 1', async () => {
+    const cases = [
+      ['sites', 'create', '--name', 'x', '--origin', 'http://a.test', '--colour', 'red', '--db', db],
+      ['sites', 'create', '--name', 'x', '--origin', 'ftp://a.test', '--db', db],
+      ['sites', 'update', 'site_x', '--auto-close-after-hours', 'soon', '--db', db],
+      ['frobnicate'],
+      ['sweep', '--db', join(dir, 'a-file', 'x.db')],
+    ];
+    writeFileSync(join(dir, 'a-file'), 'not a folder');
+    for (const args of cases) {
+      const { code, stderr } = await closeloop(args);
+      expect(code, args.join(' ')).toBe(1);
+      expect(stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(stderr).toMatch(/^closeloop: /);
+    }
+  });
+
+  it('serves until stopped, then stops cleanly; a port in use is one clear line', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('listening')) resolve();
+      });
+      child.once('exit', () => reject(new Error(`serve exited early: ${out}`)));
+    });
+    expect(out).toContain(`http://127.0.0.1:${port}`);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    const second = await closeloop(['serve', '--port', String(port), '--db', db]);
+    expect(second).toMatchObject({ code: 1, stderr: `closeloop: port ${port} on 127.0.0.1 is already in use\n` });
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('stopped');
+  });
+});
+
+function freePort() {
+  return new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
