@@ -8,9 +8,13 @@ import { act } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
 import { agentProcedure } from './auth.js';
 import type { AppDeps } from './context.js';
-import { agentDto, agentTicket, siteDto } from './dto.js';
+import { agentDto, agentTicket, siteDto, webhookDeliveryDto, webhookEndpointDto } from './dto.js';
+import { WEBHOOK_EVENTS } from '../webhooks/webhook-events.js';
+import { randomBytes } from 'node:crypto';
 import * as s from './schemas.js';
 import { router } from './trpc.js';
+
+const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
 async function withCustomers(app: AppDeps, site: SiteRow, rows: TicketRow[]) {
   const customers = new Map<string, CustomerRow>(
@@ -178,6 +182,7 @@ export const agentRouter = router({
           autoCloseAfterHours: z.number().positive().max(24 * 365).optional(),
           reopenWindowDays: z.number().min(0).max(3650).optional(),
           agentsMayClose: z.boolean().optional(),
+          remindAfterHours: z.number().positive().max(24 * 365).nullable().optional(),
           texts: z.record(z.string().min(2).max(20), z.record(z.string().min(1).max(50), z.string().max(2_000))).optional(),
         }),
       )
@@ -185,6 +190,46 @@ export const agentRouter = router({
         const updated = await ctx.app.store.updateSite(ctx.site.id, input);
         if (!updated) throw notFound('Site');
         return siteDto(updated);
+      }),
+  }),
+
+  webhooks: router({
+    /** Registers an endpoint; the answer carries its `whsec_` secret (shown once; rotate to get a new one). */
+    create: agentProcedure
+      .input(z.strictObject({ url: s.webhookUrl, events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length) }))
+      .mutation(async ({ ctx, input }) => {
+        const endpoint = await ctx.app.store.createWebhookEndpoint(
+          { siteId: ctx.site.id, url: input.url, events: [...new Set(input.events)], secret: newWebhookSecret() },
+          ctx.app.now(),
+        );
+        return { ...webhookEndpointDto(endpoint), secret: endpoint.secret };
+      }),
+    list: agentProcedure.query(async ({ ctx }) => (await ctx.app.store.listWebhookEndpoints(ctx.site.id)).map(webhookEndpointDto)),
+    delete: agentProcedure.input(z.strictObject({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
+      const deleted = await ctx.app.store.deleteWebhookEndpoint(ctx.site.id, input.id);
+      if (!deleted) throw notFound('Webhook endpoint');
+      return { id: deleted.id, deleted: true as const };
+    }),
+    /** A new secret; deliveries carry signatures by both secrets for the next 24 hours. */
+    rotateSecret: agentProcedure.input(z.strictObject({ id: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
+      const rotated = await ctx.app.store.rotateWebhookSecret(ctx.site.id, input.id, newWebhookSecret(), ctx.app.now() + 24 * 3_600_000);
+      if (!rotated) throw notFound('Webhook endpoint');
+      return { id: rotated.id, secret: rotated.secret };
+    }),
+    /** The delivery log: what was sent, every attempt, and what is still pending. */
+    deliveries: agentProcedure
+      .input(
+        z
+          .strictObject({ endpointId: z.string().max(64).optional(), status: z.enum(['pending', 'delivered', 'failed']).optional(), ...s.page })
+          .optional(),
+      )
+      .query(async ({ ctx, input = {} }) => {
+        const page = await ctx.app.store.listWebhookDeliveries(
+          ctx.site.id,
+          { endpointId: input.endpointId, status: input.status },
+          { cursor: input.cursor, limit: input.limit ?? s.DEFAULT_PAGE_SIZE },
+        );
+        return { items: page.items.map((d) => webhookDeliveryDto(d.delivery, d.attempts)), nextCursor: page.nextCursor };
       }),
   }),
 

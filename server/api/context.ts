@@ -3,12 +3,14 @@ import type { LiveHub } from '../live/live-hub.js';
 import type { createStreamTickets } from '../live/stream-tickets.js';
 import type { createRateLimiter } from '../http/rate-limiter.js';
 import type { Store } from '../store/store.js';
+import type { createDeliverer } from '../webhooks/deliverer.js';
 
 /** What every procedure can reach: built once per server. */
 export interface AppDeps {
   store: Store;
   now: () => number;
   hub: LiveHub;
+  webhooks: ReturnType<typeof createDeliverer>;
   streamTickets: ReturnType<typeof createStreamTickets>;
   limits: {
     anonymousSessions: ReturnType<typeof createRateLimiter>;

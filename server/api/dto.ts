@@ -12,7 +12,18 @@ import {
   type ActorKind,
   type Status,
 } from '../lifecycle/lifecycle.js';
-import type { AgentRow, CustomerRow, EventRow, MessageRow, SiteRow, TicketRow } from '../store/store.js';
+import type {
+  AgentRow,
+  CustomerRow,
+  EventRow,
+  MessageRow,
+  SiteRow,
+  TicketRow,
+  WebhookAttemptRow,
+  WebhookDeliveryRow,
+  WebhookEndpointRow,
+} from '../store/store.js';
+import type { WebhookEvent } from '../webhooks/webhook-events.js';
 import { siteRules, ticketState } from '../tickets/ticket-state.js';
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -90,8 +101,35 @@ export function siteDto(row: SiteRow) {
     autoCloseAfterHours: row.autoCloseAfterHours,
     reopenWindowDays: row.reopenWindowDays,
     agentsMayClose: row.agentsMayClose,
+    remindAfterHours: row.remindAfterHours,
     texts: row.texts,
     createdAt: isoAt(row.createdAt),
+  };
+}
+
+export function webhookEndpointDto(row: WebhookEndpointRow) {
+  return {
+    id: row.id,
+    url: row.url,
+    events: row.events as WebhookEvent[],
+    disabledAt: iso(row.disabledAt),
+    disabledReason: row.disabledReason,
+    rotating: row.previousSecret !== null,
+    createdAt: isoAt(row.createdAt),
+  };
+}
+
+export function webhookDeliveryDto(delivery: WebhookDeliveryRow, attempts: WebhookAttemptRow[]) {
+  return {
+    id: delivery.id,
+    endpointId: delivery.endpointId,
+    type: delivery.type as WebhookEvent,
+    status: delivery.status as 'pending' | 'delivered' | 'failed',
+    attempts: attempts.map((a) => ({ at: isoAt(a.at), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
+    nextAttemptAt: delivery.status === 'pending' ? isoAt(delivery.nextAttemptAt) : null,
+    createdAt: isoAt(delivery.createdAt),
+    deliveredAt: iso(delivery.deliveredAt),
+    payload: JSON.parse(delivery.payload) as unknown,
   };
 }
 

@@ -33,6 +33,18 @@ export interface TicketInput {
 export const onTicket = <Shape extends z.ZodRawShape>(shape: Shape) =>
   z.strictObject({ ticketId, expectedVersion, ...shape });
 
+export const webhookUrl = z
+  .string()
+  .max(2_000)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without credentials');
+
 /** A web origin (scheme, host, port), normalised: `https://shop.example`. */
 export const origin = z
   .string()

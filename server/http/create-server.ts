@@ -8,6 +8,7 @@ import { createStreamTickets } from '../live/stream-tickets.js';
 import { createStore, type Store } from '../store/store.js';
 import { sweep } from '../tickets/sweeper.js';
 import { createRateLimiter, type RateLimit } from './rate-limiter.js';
+import { createDeliverer } from '../webhooks/deliverer.js';
 
 export interface ServerOptions {
   /** A SQLite file path (created and migrated when missing), or an open store. */
@@ -23,6 +24,10 @@ export interface ServerOptions {
   trustProxy?: boolean;
   /** How often live streams look for changes made by other processes. */
   livePollMs?: number;
+  /** How often queued webhooks are sent; 0 turns it off. Default: CLOSELOOP_WEBHOOK_INTERVAL_MS or 1000. */
+  webhookIntervalMs?: number;
+  /** Deliver webhooks to private, loopback and link-local addresses (demo, tests). Default: CLOSELOOP_ALLOW_PRIVATE_WEBHOOKS=1. */
+  allowPrivateWebhooks?: boolean;
   /** Where unexpected errors are reported; they never reach clients. */
   logError?: (message: string, error: unknown) => void;
 }
@@ -66,7 +71,12 @@ export function createServer(options: ServerOptions) {
     ),
   };
   const hub = createLiveHub(store, options.livePollMs ?? 1000);
-  const app: AppDeps = { store, now, hub, streamTickets: createStreamTickets(now), limits };
+  const webhooks = createDeliverer({
+    store,
+    now,
+    allowPrivate: options.allowPrivateWebhooks ?? process.env.CLOSELOOP_ALLOW_PRIVATE_WEBHOOKS === '1',
+  });
+  const app: AppDeps = { store, now, hub, webhooks, streamTickets: createStreamTickets(now), limits };
 
   // CORS answers need the origins every site allows; a short cache keeps that off the hot path.
   let origins = { set: new Set<string>(), at: -Infinity };
@@ -137,6 +147,17 @@ export function createServer(options: ServerOptions) {
 
   let sweeping: Promise<unknown> | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
+  let delivering: Promise<unknown> | null = null;
+  let deliverTimer: NodeJS.Timeout | null = null;
+  const runDeliveries = () => {
+    delivering ??= webhooks
+      .deliverDue()
+      .catch((error: unknown) => logError('closeloop: webhook delivery failed', error))
+      .finally(() => {
+        delivering = null;
+      });
+    return delivering;
+  };
   const runSweep = () => {
     sweeping ??= sweep(app)
       .catch((error: unknown) => logError('closeloop: sweep failed', error))
@@ -154,6 +175,8 @@ export function createServer(options: ServerOptions) {
     handle: listener,
     /** Runs the due rules once, now. */
     sweep: () => sweep(app),
+    /** Sends the webhooks that are due, now; resolves with how many were delivered. */
+    deliverWebhooks: () => webhooks.deliverDue(),
     /** Listens, and starts the sweeper; resolves with the bound address. */
     listen(port = 8787, host = '127.0.0.1') {
       return new Promise<{ port: number; host: string; url: string }>((resolve, reject) => {
@@ -169,6 +192,11 @@ export function createServer(options: ServerOptions) {
             sweepTimer = setInterval(runSweep, interval);
             sweepTimer.unref();
           }
+          const deliverEvery = options.webhookIntervalMs ?? envNumber('CLOSELOOP_WEBHOOK_INTERVAL_MS') ?? 1000;
+          if (deliverEvery > 0) {
+            deliverTimer = setInterval(runDeliveries, deliverEvery);
+            deliverTimer.unref();
+          }
           const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve({ port: address.port, host: address.address, url: `http://${shownHost}:${address.port}` });
         };
@@ -180,12 +208,14 @@ export function createServer(options: ServerOptions) {
     /** Stops accepting, ends live streams, waits for a running sweep, closes the database it opened. */
     async close() {
       if (sweepTimer) clearInterval(sweepTimer);
+      if (deliverTimer) clearInterval(deliverTimer);
       hub.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await sweeping;
+      await delivering;
       if (ownsStore) await store.close();
     },
   };

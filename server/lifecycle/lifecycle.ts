@@ -49,7 +49,7 @@ export const AGENT_ACTIONS = [
   'restore',
   'purge',
 ] as const;
-export const SYSTEM_ACTIONS = ['autoClose', 'wake'] as const;
+export const SYSTEM_ACTIONS = ['autoClose', 'wake', 'remind'] as const;
 
 export type CustomerAction = (typeof CUSTOMER_ACTIONS)[number];
 export type AgentAction = (typeof AGENT_ACTIONS)[number];
@@ -74,7 +74,8 @@ export type Command =
   | { action: 'restore' }
   | { action: 'purge' }
   | { action: 'autoClose' }
-  | { action: 'wake' };
+  | { action: 'wake' }
+  | { action: 'remind' };
 
 /** What the lifecycle needs to know of a ticket. Times are epoch milliseconds. */
 export interface TicketState {
@@ -93,18 +94,23 @@ export interface TicketState {
   priority: Priority;
   /** The time of the ticket's newest event: no new event may be older. */
   lastEventAt: number;
+  lastAgentReplyAt: number | null;
+  remindedAt: number | null;
 }
 
 export interface SiteRules {
   autoCloseAfterHours: number;
   reopenWindowDays: number;
   agentsMayClose: boolean;
+  /** Null: no reminders. */
+  remindAfterHours: number | null;
 }
 
 export const DEFAULT_SITE_RULES: SiteRules = {
   autoCloseAfterHours: 72,
   reopenWindowDays: 30,
   agentsMayClose: false,
+  remindAfterHours: null,
 };
 
 export type EventType =
@@ -126,7 +132,8 @@ export type EventType =
   | 'marked_spam'
   | 'unspammed'
   | 'deleted'
-  | 'restored';
+  | 'restored'
+  | 'reminder_due';
 
 /** Events a customer may see (in customer wording); every other type is agent-only. */
 const CUSTOMER_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
@@ -152,7 +159,7 @@ export interface LifecycleEvent {
   data: Record<string, unknown> | null;
 }
 
-export type TicketPatch = Partial<Omit<TicketState, 'lastEventAt'>>;
+export type TicketPatch = Partial<Omit<TicketState, 'lastEventAt' | 'lastAgentReplyAt'>>;
 
 export type Change =
   | {
@@ -227,6 +234,15 @@ const wakeDue: Guard = (t, _c, now) =>
         action: 'wake',
       });
 
+const reminderDue: Guard = (t, _c, now, rules) => {
+  const due =
+    rules.remindAfterHours !== null &&
+    t.lastAgentReplyAt !== null &&
+    (t.remindedAt === null || t.remindedAt < t.lastAgentReplyAt) &&
+    now >= t.lastAgentReplyAt + rules.remindAfterHours * HOUR;
+  return due ? null : new DomainError('ILLEGAL_TRANSITION', 'No reminder is due', { from: t.status, action: 'remind' });
+};
+
 const row = (action: Action, actor: ActorKind, from: readonly Status[], to: Target, guard?: Guard): Row =>
   guard ? { action, actor, from, to, guard } : { action, actor, from, to };
 
@@ -256,6 +272,8 @@ export const TRANSITIONS: readonly Row[] = [
   row('purge', 'agent', ['spam', 'deleted'], 'purged'),
   row('autoClose', 'system', ['resolved'], 'closed', autoCloseDue),
   row('wake', 'system', ['postponed'], 'beforePostpone', wakeDue),
+  // Not in the spec's table: a suggested site rule. An agent-only event, once per agent reply.
+  row('remind', 'system', ['answered'], 'same', reminderDue),
 ];
 
 const findRow = (status: Status, action: Action, actor: ActorKind) =>
@@ -367,6 +385,7 @@ const EVENT_TYPE: Record<Exclude<Action, 'purge'>, EventType> = {
   restore: 'restored',
   autoClose: 'auto_closed',
   wake: 'woke',
+  remind: 'reminder_due',
 };
 
 function effects(
@@ -424,6 +443,9 @@ function effects(
     case 'setPriority':
       patch.priority = c.priority;
       data = { from: t.priority, to: c.priority };
+      break;
+    case 'remind':
+      patch.remindedAt = at;
       break;
   }
   return { patch, message, event: { type, from, to, at, data } };

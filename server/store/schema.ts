@@ -16,6 +16,8 @@ export const sites = sqliteTable('sites', {
   autoCloseAfterHours: real('auto_close_after_hours').notNull().default(72),
   reopenWindowDays: real('reopen_window_days').notNull().default(30),
   agentsMayClose: integer('agents_may_close', { mode: 'boolean' }).notNull().default(false),
+  // Null: off. Answered with no customer reply for this long: a `ticket.reminder_due` webhook.
+  remindAfterHours: real('remind_after_hours'),
   texts: text('texts', { mode: 'json' }).$type<Record<string, Record<string, string>>>().notNull().default(sql`'{}'`),
   createdAt: integer('created_at').notNull(),
 });
@@ -91,6 +93,8 @@ export const tickets = sqliteTable(
     // Newest public activity: what customers sort by, so internal work never reorders their list.
     lastActivityAt: integer('last_activity_at').notNull(),
     lastAgentReplyAt: integer('last_agent_reply_at'),
+    // When the reminder for the newest agent reply went out; null: not yet.
+    remindedAt: integer('reminded_at'),
     customerReadAt: integer('customer_read_at'),
   },
   (t) => [
@@ -100,6 +104,7 @@ export const tickets = sqliteTable(
     index('tickets_site_assignee_activity').on(t.siteId, t.assigneeId, t.lastActivityAt, t.id),
     index('tickets_site_status_resolved').on(t.siteId, t.status, t.resolvedAt),
     index('tickets_status_postponed').on(t.status, t.postponedUntil),
+    index('tickets_site_status_agent_reply').on(t.siteId, t.status, t.lastAgentReplyAt),
   ],
 );
 
@@ -162,3 +167,58 @@ export const purgeRecords = sqliteTable('purge_records', {
   actorId: text('actor_id'),
   at: integer('at').notNull(),
 });
+
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id').notNull().references(() => sites.id),
+    url: text('url').notNull(),
+    events: text('events', { mode: 'json' }).$type<string[]>().notNull(),
+    secret: text('secret').notNull(),
+    // During a rotation the old secret signs too, until it expires.
+    previousSecret: text('previous_secret'),
+    previousSecretExpiresAt: integer('previous_secret_expires_at'),
+    disabledAt: integer('disabled_at'),
+    disabledReason: text('disabled_reason'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('webhook_endpoints_site').on(t.siteId)],
+);
+
+/** The outbox: one row per (event, endpoint), written in the transaction that made the change. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    // The `webhook-id` header: the same on every retry, so receivers can de-duplicate.
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id').notNull().references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    siteId: text('site_id').notNull(),
+    type: text('type').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [
+    index('webhook_deliveries_due').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_endpoint').on(t.endpointId, t.createdAt),
+  ],
+);
+
+export const webhookAttempts = sqliteTable(
+  'webhook_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: text('delivery_id').notNull().references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('webhook_attempts_delivery').on(t.deliveryId, t.id)],
+);

@@ -4,7 +4,7 @@
  * BEGIN IMMEDIATE (an `await` inside would commit early). This is the seam a
  * PostgreSQL store would implement.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, lte, max, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, max, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { isCustomerEvent, type Change, type LifecycleEvent } from '../lifecycle/lifecycle.js';
 import { DomainError, invalid, notFound } from '../lifecycle/errors.js';
 import { newId, sha256 } from './ids.js';
@@ -19,7 +19,11 @@ import {
   purgeRecords,
   sites,
   tickets,
+  webhookAttempts,
+  webhookDeliveries,
+  webhookEndpoints,
 } from './schema.js';
+import { webhookEventsFor, webhookPayload } from '../webhooks/webhook-events.js';
 
 export type SiteRow = typeof sites.$inferSelect;
 export type CustomerRow = typeof customers.$inferSelect;
@@ -27,6 +31,9 @@ export type AgentRow = typeof agents.$inferSelect;
 export type TicketRow = typeof tickets.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type WebhookAttemptRow = typeof webhookAttempts.$inferSelect;
 
 export interface ActorRef {
   kind: 'customer' | 'agent' | 'system';
@@ -108,15 +115,38 @@ export function createStore(path: string) {
         at: event.at,
         data: event.data,
       })
-      .returning({ id: events.id })
+      .returning()
       .get();
-    return row.id;
+    return row;
   }
 
   function insertMessage(tx: Db, ticketId: string, actor: ActorRef, body: string, internal: boolean, at: number) {
-    const id = newId('msg');
-    tx.insert(messages).values({ id, ticketId, authorKind: actor.kind, authorId: actor.id, body, internal, createdAt: at }).run();
-    return id;
+    return tx
+      .insert(messages)
+      .values({ id: newId('msg'), ticketId, authorKind: actor.kind, authorId: actor.id, body, internal, createdAt: at })
+      .returning()
+      .get();
+  }
+
+  /** Writes the change's webhook deliveries into the outbox, inside the change's own transaction. */
+  function enqueueWebhooks(tx: Db, site: SiteRow, ticket: TicketRow, event: EventRow, message: MessageRow | null) {
+    const types = webhookEventsFor(event, message);
+    if (types.length === 0) return;
+    const endpoints = tx
+      .select()
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.siteId, site.id), isNull(webhookEndpoints.disabledAt)))
+      .all();
+    if (endpoints.length === 0) return;
+    const customer = tx.select().from(customers).where(eq(customers.id, ticket.customerId)).get() ?? null;
+    for (const type of types) {
+      const payload = JSON.stringify(webhookPayload(type, site, ticket, customer, event, message));
+      for (const endpoint of endpoints.filter((e) => e.events.includes(type))) {
+        tx.insert(webhookDeliveries)
+          .values({ id: newId('msg', 16), endpointId: endpoint.id, siteId: site.id, type, payload, status: 'pending', nextAttemptAt: event.at, createdAt: event.at })
+          .run();
+      }
+    }
   }
 
   /** Writes a decided change; the caller runs it inside a transaction. */
@@ -128,8 +158,8 @@ export function createStore(path: string) {
       return { ticket: null, eventId: null };
     }
     const { event, message } = change;
-    const messageId = message ? insertMessage(tx, ticket.id, actor, message.body, message.internal, event.at) : null;
-    const eventId = insertEvent(tx, ticket, actor, event, messageId);
+    const messageRow = message ? insertMessage(tx, ticket.id, actor, message.body, message.internal, event.at) : null;
+    const eventRow = insertEvent(tx, ticket, actor, event, messageRow?.id ?? null);
     const publicActivity = isCustomerEvent(event.type) && !message?.internal;
     const agentReplied = actor.kind === 'agent' && message !== null && !message.internal;
     const updated = tx
@@ -145,7 +175,9 @@ export function createStore(path: string) {
       .where(eq(tickets.id, ticket.id))
       .returning()
       .get();
-    return { ticket: updated ?? null, eventId };
+    if (!updated) throw notFound();
+    enqueueWebhooks(tx, site, updated, eventRow, messageRow);
+    return { ticket: updated, eventId: eventRow.id };
   }
 
   function applyOne(tx: Db, ref: TicketRef, actor: ActorRef, decide: Decide): Applied {
@@ -198,7 +230,7 @@ export function createStore(path: string) {
 
     updateSite: async (
       id: string,
-      patch: Partial<Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'texts'>>,
+      patch: Partial<Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts'>>,
     ) => {
       if (Object.keys(patch).length === 0) return siteById(db, id) ?? null;
       return db.update(sites).set(patch).where(eq(sites.id, id)).returning().get() ?? null;
@@ -313,8 +345,11 @@ export function createStore(path: string) {
           })
           .returning()
           .get();
-        const messageId = insertMessage(tx, id, input.messageAuthor, input.body, false, event.at);
-        eventIds.push(insertEvent(tx, ticket, actor, event, messageId));
+        const messageRow = insertMessage(tx, id, input.messageAuthor, input.body, false, event.at);
+        const eventRow = insertEvent(tx, ticket, actor, event, messageRow.id);
+        eventIds.push(eventRow.id);
+        const site = siteById(tx, input.siteId);
+        if (site) enqueueWebhooks(tx, site, ticket, eventRow, messageRow);
         if (idem) {
           tx.insert(idempotencyKeys)
             .values({ scope: idem.scope, key: idem.key, bodyHash: idem.bodyHash, ticketId: id, createdAt: event.at })
@@ -438,6 +473,139 @@ export function createStore(path: string) {
         .all()
         .map((r) => r.id),
 
+    /** Answered tickets whose site's reminder delay has passed since the newest agent reply, not yet reminded. */
+    dueForReminder: async (now: number, limit: number) => {
+      const due: string[] = [];
+      for (const site of db.select().from(sites).all()) {
+        if (site.remindAfterHours === null || due.length >= limit) continue;
+        const cutoff = now - site.remindAfterHours * 3_600_000;
+        const rows = db
+          .select({ id: tickets.id })
+          .from(tickets)
+          .where(
+            and(
+              eq(tickets.siteId, site.id),
+              eq(tickets.status, 'answered'),
+              lte(tickets.lastAgentReplyAt, cutoff),
+              or(isNull(tickets.remindedAt), lt(tickets.remindedAt, tickets.lastAgentReplyAt)),
+            ),
+          )
+          .limit(limit - due.length)
+          .all();
+        due.push(...rows.map((r) => r.id));
+      }
+      return due;
+    },
+
+    /* ---------- webhooks ---------- */
+
+    createWebhookEndpoint: async (input: { siteId: string; url: string; events: string[]; secret: string }, now: number) =>
+      db.insert(webhookEndpoints).values({ id: newId('wh', 8), ...input, createdAt: now }).returning().get(),
+
+    listWebhookEndpoints: async (siteId: string) =>
+      db.select().from(webhookEndpoints).where(eq(webhookEndpoints.siteId, siteId)).orderBy(asc(webhookEndpoints.createdAt)).all(),
+
+    getWebhookEndpoint: async (siteId: string, id: string) =>
+      db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.siteId, siteId), eq(webhookEndpoints.id, id))).get() ?? null,
+
+    deleteWebhookEndpoint: async (siteId: string, id: string) =>
+      db.delete(webhookEndpoints).where(and(eq(webhookEndpoints.siteId, siteId), eq(webhookEndpoints.id, id))).returning().get() ?? null,
+
+    /** A new secret; the old one keeps signing until `previousExpiresAt`. */
+    rotateWebhookSecret: async (siteId: string, id: string, secret: string, previousExpiresAt: number) =>
+      immediate((tx) => {
+        const endpoint = tx.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.siteId, siteId), eq(webhookEndpoints.id, id))).get();
+        if (!endpoint) return null;
+        return tx
+          .update(webhookEndpoints)
+          .set({ secret, previousSecret: endpoint.secret, previousSecretExpiresAt: previousExpiresAt })
+          .where(eq(webhookEndpoints.id, id))
+          .returning()
+          .get();
+      }),
+
+    /**
+     * Claims due deliveries for one worker: each is leased (its next attempt moved
+     * past the lease) in the same transaction, so two workers never send one twice at once.
+     */
+    claimDueDeliveries: async (now: number, limit: number, leaseMs: number) =>
+      immediate((tx) => {
+        const due = tx
+          .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints })
+          .from(webhookDeliveries)
+          .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+          .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now), isNull(webhookEndpoints.disabledAt)))
+          .orderBy(asc(webhookDeliveries.nextAttemptAt))
+          .limit(limit)
+          .all();
+        for (const { delivery } of due) {
+          tx.update(webhookDeliveries).set({ nextAttemptAt: now + leaseMs }).where(eq(webhookDeliveries.id, delivery.id)).run();
+        }
+        return due;
+      }),
+
+    /** Records one attempt and its outcome; disables the endpoint when it said 410 Gone. */
+    recordDeliveryAttempt: async (input: {
+      deliveryId: string;
+      endpointId: string;
+      at: number;
+      statusCode: number | null;
+      error: string | null;
+      durationMs: number;
+      status: 'pending' | 'delivered' | 'failed';
+      nextAttemptAt: number;
+      disableEndpoint: string | null;
+    }) =>
+      immediate((tx) => {
+        tx.insert(webhookAttempts)
+          .values({ deliveryId: input.deliveryId, at: input.at, statusCode: input.statusCode, error: input.error, durationMs: input.durationMs })
+          .run();
+        tx.update(webhookDeliveries)
+          .set({
+            status: input.status,
+            attempts: sql`${webhookDeliveries.attempts} + 1`,
+            nextAttemptAt: input.nextAttemptAt,
+            lastStatusCode: input.statusCode,
+            lastError: input.error,
+            ...(input.status === 'delivered' ? { deliveredAt: input.at } : {}),
+          })
+          .where(eq(webhookDeliveries.id, input.deliveryId))
+          .run();
+        if (input.disableEndpoint) {
+          tx.update(webhookEndpoints).set({ disabledAt: input.at, disabledReason: input.disableEndpoint }).where(eq(webhookEndpoints.id, input.endpointId)).run();
+          // Nothing more goes to a disabled endpoint.
+          tx.update(webhookDeliveries)
+            .set({ status: 'failed', lastError: input.disableEndpoint })
+            .where(and(eq(webhookDeliveries.endpointId, input.endpointId), eq(webhookDeliveries.status, 'pending')))
+            .run();
+        }
+      }),
+
+    /** A site's deliveries, newest first, with every attempt; keyset-paged. */
+    listWebhookDeliveries: async (siteId: string, filters: { endpointId?: string | undefined; status?: string | undefined }, page: { cursor?: string | undefined; limit: number }) => {
+      const conditions: SQL[] = [eq(webhookDeliveries.siteId, siteId)];
+      if (filters.endpointId) conditions.push(eq(webhookDeliveries.endpointId, filters.endpointId));
+      if (filters.status) conditions.push(eq(webhookDeliveries.status, filters.status));
+      const after = decodeCursor(page.cursor);
+      if (after) conditions.push(sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${after[0]}, ${after[1]})`);
+      const rows = db
+        .select()
+        .from(webhookDeliveries)
+        .where(and(...conditions))
+        .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+        .limit(page.limit + 1)
+        .all();
+      const items = rows.slice(0, page.limit);
+      const attempts = items.length
+        ? db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, items.map((d) => d.id))).orderBy(asc(webhookAttempts.id)).all()
+        : [];
+      const last = items[items.length - 1];
+      return {
+        items: items.map((d) => ({ delivery: d, attempts: attempts.filter((a) => a.deliveryId === d.id) })),
+        nextCursor: rows.length > page.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+      };
+    },
+
     /* ---------- the live feed ---------- */
 
     maxEventId: async () => db.select({ id: max(events.id) }).from(events).get()?.id ?? 0,
@@ -488,7 +656,7 @@ function encodeCursor(at: number, id: string) {
   return Buffer.from(JSON.stringify([at, id])).toString('base64url');
 }
 
-function cursorCondition(cursor: string | undefined): SQL | null {
+function decodeCursor(cursor: string | undefined): [number, string] | null {
   if (!cursor) return null;
   let at: unknown;
   let id: unknown;
@@ -498,7 +666,12 @@ function cursorCondition(cursor: string | undefined): SQL | null {
     throw invalid('cursor', 'cursor is not one this server gave out');
   }
   if (typeof at !== 'number' || typeof id !== 'string') throw invalid('cursor', 'cursor is not one this server gave out');
-  return sql`(${tickets.lastActivityAt}, ${tickets.id}) < (${at}, ${id})`;
+  return [at, id];
+}
+
+function cursorCondition(cursor: string | undefined): SQL | null {
+  const after = decodeCursor(cursor);
+  return after && sql`(${tickets.lastActivityAt}, ${tickets.id}) < (${after[0]}, ${after[1]})`;
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -5,7 +5,7 @@ const SYSTEM: Actor = { kind: 'system', id: null };
 
 export interface SweepChange {
   ticketId: string;
-  action: 'autoClose' | 'wake';
+  action: 'autoClose' | 'wake' | 'remind';
   from: string;
   to: string;
 }
@@ -13,8 +13,8 @@ export interface SweepChange {
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Runs the rules that are due once: auto-close of resolved tickets and waking
- * postponed ones. Works in batches, one transaction each, yielding between
+ * Runs the rules that are due once: auto-close of resolved tickets, waking
+ * postponed ones, and reminders where the site turned them on. Works in batches, one transaction each, yielding between
  * them so requests are served while a large backlog drains.
  */
 export async function sweep(deps: ActDeps, opts: { batchSize?: number } = {}): Promise<SweepChange[]> {
@@ -24,6 +24,7 @@ export async function sweep(deps: ActDeps, opts: { batchSize?: number } = {}): P
   const rules = [
     { action: 'autoClose' as const, due: deps.store.dueForAutoClose },
     { action: 'wake' as const, due: deps.store.dueForWake },
+    { action: 'remind' as const, due: deps.store.dueForReminder },
   ];
   for (const { action, due } of rules) {
     for (;;) {

@@ -18,6 +18,8 @@ export function ticketState(row: TicketRow): TicketState {
     assigneeId: row.assigneeId,
     priority: row.priority as Priority,
     lastEventAt: row.lastEventAt,
+    lastAgentReplyAt: row.lastAgentReplyAt,
+    remindedAt: row.remindedAt,
   };
 }
 
@@ -26,5 +28,6 @@ export function siteRules(site: SiteRow): SiteRules {
     autoCloseAfterHours: site.autoCloseAfterHours,
     reopenWindowDays: site.reopenWindowDays,
     agentsMayClose: site.agentsMayClose,
+    remindAfterHours: site.remindAfterHours,
   };
 }

@@ -39,6 +39,8 @@ export async function startTestServer(options: Partial<ServerOptions> = {}) {
     now: clock.now,
     sweepIntervalMs: 0,
     livePollMs: 50,
+    webhookIntervalMs: 0,
+    allowPrivateWebhooks: true,
     logError: () => {},
     // Every test request comes from 127.0.0.1; the rate-limit test sets its own small limits.
     rateLimits: { anonymousSessions: { limit: 10_000, windowMs: 60_000 }, ticketCreates: { limit: 10_000, windowMs: 60_000 } },

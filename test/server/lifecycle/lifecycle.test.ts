@@ -18,7 +18,7 @@ import {
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const RULES: SiteRules = { autoCloseAfterHours: 72, reopenWindowDays: 30, agentsMayClose: true };
+const RULES: SiteRules = { autoCloseAfterHours: 72, reopenWindowDays: 30, agentsMayClose: true, remindAfterHours: 24 };
 
 /** Each status as the sweeper and guards would find it: due for auto-close, due to wake, inside the reopen window. */
 function ticketIn(status: Status, over: Partial<TicketState> = {}): TicketState {
@@ -37,6 +37,8 @@ function ticketIn(status: Status, over: Partial<TicketState> = {}): TicketState 
     assigneeId: null,
     priority: 'normal',
     lastEventAt: NOW - 2 * HOUR,
+    lastAgentReplyAt: status === 'answered' ? NOW - 25 * HOUR : null,
+    remindedAt: null,
     ...over,
   };
 }
@@ -96,6 +98,7 @@ const SPEC: Record<ActorKind, Partial<Record<Action, Expect>>> = {
   system: {
     autoClose: { resolved: 'closed' },
     wake: { postponed: BEFORE },
+    remind: { answered: 'answered' },
   },
 };
 
@@ -237,6 +240,15 @@ describe('the rules behind the table', () => {
   it('never dates an event before the ticket’s newest one, even when the clock steps back', () => {
     const r = transition(ticketIn('open', { lastEventAt: NOW }), { action: 'resolve' }, agent, NOW - HOUR, RULES);
     expect(r.ok && r.change.kind === 'update' && r.change.event.at).toBe(NOW);
+  });
+
+  it('reminds once per agent reply, only after the site’s delay, and not when reminders are off', () => {
+    const answered = ticketIn('answered', { lastAgentReplyAt: NOW - 23 * HOUR });
+    expect(transition(answered, { action: 'remind' }, system, NOW, RULES).ok).toBe(false);
+    const { state, change } = applied(answered, { action: 'remind' }, system, NOW + HOUR);
+    expect(change.event).toMatchObject({ type: 'reminder_due', from: 'answered', to: 'answered' });
+    expect(transition(state, { action: 'remind' }, system, NOW + 2 * DAY, RULES).ok).toBe(false);
+    expect(transition(answered, { action: 'remind' }, system, NOW + DAY, { ...RULES, remindAfterHours: null }).ok).toBe(false);
   });
 
   it('records internal notes as internal messages without touching the status', () => {
