@@ -25,9 +25,9 @@ async function withCustomers(app: AppDeps, site: SiteRow, rows: TicketRow[]) {
 }
 
 /** An agent action on one ticket of the site. */
-function agentAction<I extends s.TicketInput>(schema: z.ZodType<I>, command: (input: I) => Command) {
+function agentAction<S extends z.ZodType<s.TicketInput>>(schema: S, command: (input: z.output<S>) => Command) {
   return agentProcedure.input(schema).mutation(async ({ ctx, input: raw }) => {
-    const input = raw as I;
+    const input = raw as z.output<S>;
     const cmd = command(input);
     if (cmd.action === 'assign' && cmd.assigneeId !== null && !(await ctx.app.store.getAgent(ctx.site.id, cmd.assigneeId))) {
       throw invalid('agentId', 'agentId names no agent of this site');

@@ -14,9 +14,9 @@ import { router } from './trpc.js';
 const bodyHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 /** A customer action on one of their own tickets. */
-function customerAction<I extends s.TicketInput>(schema: z.ZodType<I>, command: (input: I) => Command) {
+function customerAction<S extends z.ZodType<s.TicketInput>>(schema: S, command: (input: z.output<S>) => Command) {
   return customerProcedure.input(schema).mutation(async ({ ctx, input: raw }) => {
-    const input = raw as I;
+    const input = raw as z.output<S>;
     const ref = { siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id };
     const { ticket } = await act(ctx.app, ref, command(input), ctx.actor, input.expectedVersion);
     if (!ticket) throw notFound();

@@ -535,7 +535,8 @@ export function createStore(path: string) {
           .from(webhookDeliveries)
           .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
           .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now), isNull(webhookEndpoints.disabledAt)))
-          .orderBy(asc(webhookDeliveries.nextAttemptAt))
+          // rowid: the order the outbox was written in, for deliveries due at the same instant.
+          .orderBy(asc(webhookDeliveries.nextAttemptAt), sql`${webhookDeliveries}.rowid`)
           .limit(limit)
           .all();
         for (const { delivery } of due) {

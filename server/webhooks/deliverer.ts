@@ -114,8 +114,16 @@ export function createDeliverer(opts: { store: Store; now: () => number; allowPr
     /** Sends what is due now; resolves with how many were delivered. */
     async deliverDue(limit = 50): Promise<number> {
       const due = await store.claimDueDeliveries(now(), limit, LEASE_MS);
-      const results = await Promise.all(due.map(({ delivery, endpoint }) => deliver(delivery, endpoint)));
-      return results.filter(Boolean).length;
+      // In order per endpoint (receivers see events as they happened, retries aside); endpoints in parallel.
+      const byEndpoint = new Map<string, typeof due>();
+      for (const d of due) byEndpoint.set(d.endpoint.id, [...(byEndpoint.get(d.endpoint.id) ?? []), d]);
+      let delivered = 0;
+      await Promise.all(
+        [...byEndpoint.values()].map(async (queue) => {
+          for (const { delivery, endpoint } of queue) if (await deliver(delivery, endpoint)) delivered++;
+        }),
+      );
+      return delivered;
     },
   };
 }

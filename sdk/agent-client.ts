@@ -1,0 +1,114 @@
+import { CloseloopError } from './errors.js';
+import {
+  call,
+  createTransport,
+  listen,
+  newIdempotencyKey,
+  type Inputs,
+  type LiveItem,
+  type LiveOptions,
+  type Outputs,
+  type TransportOptions,
+} from './transport.js';
+
+export interface AgentClientOptions {
+  url: string;
+  /** The site's secret key (`sk_…`): for servers only. */
+  secretKey: string;
+  /** The acting agent (an id from `agents.upsert`), recorded on every action. */
+  agentId?: string | undefined;
+  fetch?: typeof fetch | undefined;
+  EventSource?: TransportOptions['EventSource'];
+}
+
+type AgentIn = Inputs['agent'];
+type TicketsIn = AgentIn['tickets'];
+export type AgentTicket = Outputs['agent']['tickets']['get']['ticket'];
+export type AgentChange = LiveItem<Outputs['agent']['tickets']['onChange']>;
+type ListFilters = NonNullable<TicketsIn['list']>;
+
+const inBrowser = () => typeof (globalThis as { window?: { document?: unknown } }).window?.document !== 'undefined';
+
+/** The site's backend acting on tickets: every agent action, typed from the server's router. */
+export function createAgentClient(options: AgentClientOptions) {
+  if (inBrowser()) {
+    throw new CloseloopError('FORBIDDEN', 'createAgentClient runs on servers only: a secret key must never ship to a browser');
+  }
+  const trpc = createTransport({
+    url: options.url,
+    fetch: options.fetch,
+    EventSource: options.EventSource,
+    headers: () => ({
+      authorization: `Bearer ${options.secretKey}`,
+      ...(options.agentId ? { 'x-closeloop-agent': options.agentId } : {}),
+    }),
+    streamTicket: async () => (await call(() => trpc.agent.streamTicket.mutate(), false)).ticket,
+  });
+  const t = trpc.agent.tickets;
+  const query = <T>(fn: () => Promise<T>) => call(fn, true);
+  const mutation = <T>(fn: () => Promise<T>) => call(fn, false);
+
+  const list = (filters?: TicketsIn['list']) => query(() => t.list.query(filters));
+
+  return {
+    /** The same client, acting as another agent. */
+    as: (agentId: string) => createAgentClient({ ...options, agentId }),
+
+    tickets: {
+      /** Opens a ticket for one of your users; safe to retry (an idempotency key is added when you give none). */
+      create: (input: TicketsIn['create']) => {
+        const withKey = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
+        return call(() => t.create.mutate(withKey), true);
+      },
+      list,
+      /** Every ticket matching the filters, page after page. */
+      async *iterate(filters: Omit<ListFilters, 'cursor'> = {}): AsyncGenerator<AgentTicket> {
+        let cursor: string | undefined;
+        do {
+          const page = await list({ ...filters, cursor });
+          yield* page.items;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+      },
+      get: (input: TicketsIn['get']) => query(() => t.get.query(input)),
+      reply: (input: TicketsIn['reply']) => mutation(() => t.reply.mutate(input)),
+      note: (input: TicketsIn['note']) => mutation(() => t.note.mutate(input)),
+      resolve: (input: TicketsIn['resolve']) => mutation(() => t.resolve.mutate(input)),
+      postpone: (input: Omit<TicketsIn['postpone'], 'until'> & { until: string | Date }) =>
+        mutation(() => t.postpone.mutate({ ...input, until: new Date(input.until).toISOString() })),
+      reopen: (input: TicketsIn['reopen']) => mutation(() => t.reopen.mutate(input)),
+      close: (input: TicketsIn['close']) => mutation(() => t.close.mutate(input)),
+      assign: (input: TicketsIn['assign']) => mutation(() => t.assign.mutate(input)),
+      setPriority: (input: TicketsIn['setPriority']) => mutation(() => t.setPriority.mutate(input)),
+      markSpam: (input: TicketsIn['markSpam']) => mutation(() => t.markSpam.mutate(input)),
+      unspam: (input: TicketsIn['unspam']) => mutation(() => t.unspam.mutate(input)),
+      delete: (input: TicketsIn['delete']) => mutation(() => t.delete.mutate(input)),
+      restore: (input: TicketsIn['restore']) => mutation(() => t.restore.mutate(input)),
+      purge: (input: TicketsIn['purge']) => mutation(() => t.purge.mutate(input)),
+    },
+
+    site: {
+      get: () => query(() => trpc.agent.site.get.query()),
+      update: (input: AgentIn['site']['update']) => mutation(() => trpc.agent.site.update.mutate(input)),
+    },
+
+    agents: {
+      upsert: (input: AgentIn['agents']['upsert']) => mutation(() => trpc.agent.agents.upsert.mutate(input)),
+      list: () => query(() => trpc.agent.agents.list.query()),
+    },
+
+    webhooks: {
+      create: (input: AgentIn['webhooks']['create']) => mutation(() => trpc.agent.webhooks.create.mutate(input)),
+      list: () => query(() => trpc.agent.webhooks.list.query()),
+      delete: (input: AgentIn['webhooks']['delete']) => mutation(() => trpc.agent.webhooks.delete.mutate(input)),
+      rotateSecret: (input: AgentIn['webhooks']['rotateSecret']) => mutation(() => trpc.agent.webhooks.rotateSecret.mutate(input)),
+      deliveries: (input?: AgentIn['webhooks']['deliveries']) => query(() => trpc.agent.webhooks.deliveries.query(input)),
+    },
+
+    /** Live changes to every ticket of the site. Returns a function that stops listening. */
+    subscribe: (listener: (change: AgentChange, eventId: string) => void, opts?: LiveOptions) =>
+      listen<AgentChange>(t.onChange, listener, opts),
+  };
+}
+
+export type AgentClient = ReturnType<typeof createAgentClient>;

@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAgentClient, createCustomerClient } from '../../sdk/index.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const EXAMPLES = ['identify-user.ts', 'create-ticket.ts', 'answer-and-resolve.ts', 'receive-webhook.ts'];
+const read = (file: string) => readFileSync(join(import.meta.dirname, file), 'utf8');
+
+describe('the README’s SDK examples', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    // A real clock: the webhook example checks timestamps against the time of day.
+    t = await startTestServer({ now: Date.now });
+    process.env.CLOSELOOP_URL = t.url;
+    process.env.CLOSELOOP_SECRET_KEY = t.site.secretKey;
+  });
+  afterAll(() => t.close());
+
+  it('are in the README word for word', () => {
+    const readme = read('../../README.md');
+    for (const file of EXAMPLES) expect(readme, file).toContain(read(`examples/${file}`).trim());
+  });
+
+  it('identify a logged-in user', async () => {
+    const { closeloopIdentity } = await import('./examples/identify-user.js');
+    const identity = await closeloopIdentity({ id: 'user-1', email: 'sam@example.com', name: 'Sam' });
+    const customer = createCustomerClient({ url: t.url, siteKey: t.site.siteKey, identity });
+    await customer.getToken();
+    expect(customer.session.customer).toMatchObject({ verified: true, externalId: 'user-1', name: 'Sam' });
+  });
+
+  it('create a ticket from a backend, answer and resolve it, and receive the verified webhook', async () => {
+    const { webhookReceiver } = await import('./examples/receive-webhook.js');
+    const heard: string[] = [];
+    const receiver = webhookReceiver((event) => heard.push(`${event.type}:${event.data.ticket.status}`));
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const agent = createAgentClient({ url: t.url, secretKey: t.site.secretKey });
+    const hook = await agent.webhooks.create({
+      url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`,
+      events: ['ticket.created', 'ticket.resolved'],
+    });
+    process.env.CLOSELOOP_WEBHOOK_SECRET = hook.secret;
+
+    const { ticketFromContactForm } = await import('./examples/create-ticket.js');
+    const ticketId = await ticketFromContactForm({ userId: 'user-1', email: 'sam@example.com', subject: 'Refund', message: 'Please refund order 7' });
+    const { answerAndResolve } = await import('./examples/answer-and-resolve.js');
+    expect((await answerAndResolve(ticketId, 'Refunded today')).status).toBe('resolved');
+
+    await t.server.deliverWebhooks();
+    receiver.close();
+    expect(heard).toEqual(['ticket.created:new', 'ticket.resolved:resolved']);
+
+    process.env.CLOSELOOP_WEBHOOK_SECRET = 'whsec_' + Buffer.from('not-the-endpoint-secret!').toString('base64');
+    const refused = webhookReceiver(() => heard.push('forged'));
+    await new Promise<void>((resolve) => refused.listen(0, '127.0.0.1', resolve));
+    const res = await fetch(`http://127.0.0.1:${(refused.address() as AddressInfo).port}/`, {
+      method: 'POST',
+      headers: { 'webhook-id': 'msg_x', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' },
+      body: '{"type":"ticket.closed"}',
+    });
+    refused.close();
+    expect(res.status).toBe(401);
+    expect(heard).not.toContain('forged');
+  });
+});
