@@ -1,3 +1,4 @@
+import { httpBatchLink } from '@trpc/client';
 import { CloseloopError } from './errors.js';
 import {
   call,
@@ -36,6 +37,8 @@ export function createAgentClient(options: AgentClientOptions) {
   }
   const trpc = createTransport({
     url: options.url,
+    // A backend often fires many calls at once: batch them (at most 20 a request, the server's limit).
+    link: (link) => httpBatchLink({ ...link, maxItems: 20 }),
     fetch: options.fetch,
     EventSource: options.EventSource,
     headers: () => ({

@@ -1,3 +1,4 @@
+import { httpLink } from '@trpc/client';
 import {
   call,
   createTransport,
@@ -5,6 +6,7 @@ import {
   newIdempotencyKey,
   type Inputs,
   type LiveItem,
+  type LinkOptions,
   type LiveOptions,
   type Outputs,
   type TransportOptions,
@@ -34,7 +36,8 @@ export function createCustomerClient(options: CustomerClientOptions) {
     site: null as Outputs['session']['start']['site'] | null,
   };
   let starting: Promise<string> | null = null;
-  const base = { url: options.url, fetch: options.fetch, EventSource: options.EventSource };
+  // A customer makes a few calls at a time: plain requests, no batching code in the widget's bundle.
+  const base = { url: options.url, link: (o: LinkOptions) => httpLink(o), fetch: options.fetch, EventSource: options.EventSource };
 
   const anonymous = createTransport({ ...base, headers: () => ({}), streamTicket: () => Promise.reject(new Error('no session')) });
 

@@ -1,5 +1,5 @@
 /** The one client layer under both SDK clients (and the widget): the official tRPC client, plain JSON. */
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { observable } from '@trpc/server/observable';
 import type { AppRouter } from '../server/api/app-router.js';
@@ -12,8 +12,12 @@ export type LiveItem<S> = S extends AsyncIterable<infer T> ? (T extends { data: 
 
 type EventSourceClass = NonNullable<Parameters<typeof httpSubscriptionLink>[0]['EventSource']>;
 
+export type LinkOptions = Parameters<TransportOptions['link']>[0];
+
 export interface TransportOptions {
   url: string;
+  /** httpLink or httpBatchLink: each client brings its own, so a browser bundle carries only one. */
+  link: (opts: { url: string; headers: TransportOptions['headers']; fetch?: typeof fetch }) => TRPCLink<AppRouter>;
   headers: () => Record<string, string> | Promise<Record<string, string>>;
   streamTicket: () => Promise<string>;
   fetch?: typeof fetch | undefined;
@@ -43,7 +47,7 @@ export function createTransport(opts: TransportOptions) {
                   ),
                 );
               }),
-        false: httpBatchLink({ url, headers: opts.headers, maxItems: 20, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
+        false: opts.link({ url, headers: opts.headers, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
       }),
     ],
   });

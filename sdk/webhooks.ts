@@ -55,7 +55,7 @@ export async function verifyWebhook<T = unknown>(
   for (const candidate of signatures.split(' ')) {
     const [version, value] = candidate.split(',');
     if (version !== 'v1' || !value) continue;
-    let bytes: Uint8Array;
+    let bytes: Uint8Array<ArrayBuffer>;
     try {
       bytes = fromBase64(value);
     } catch {

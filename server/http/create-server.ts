@@ -9,6 +9,7 @@ import { createStore, type Store } from '../store/store.js';
 import { sweep } from '../tickets/sweeper.js';
 import { createRateLimiter, type RateLimit } from './rate-limiter.js';
 import { createDeliverer } from '../webhooks/deliverer.js';
+import { createWidgetFiles } from './widget-files.js';
 
 export interface ServerOptions {
   /** A SQLite file path (created and migrated when missing), or an open store. */
@@ -109,9 +110,12 @@ export function createServer(options: ServerOptions) {
     },
   });
 
+  const widgetFiles = createWidgetFiles();
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') return json(res, 200, { ok: true });
+    if (widgetFiles(req, res, path)) return;
     if (!path.startsWith('/trpc/')) return json(res, 404, { error: { message: 'Not found', data: { code: 'NOT_FOUND' } } });
 
     const origin = req.headers.origin;

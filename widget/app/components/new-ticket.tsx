@@ -1,0 +1,85 @@
+import { useRef, useState } from 'preact/hooks';
+import type { Controller } from '../controller.js';
+import { Field } from './field.js';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The new-ticket form (or a follow-up's); the draft is saved as you type and survives a reload. */
+export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: string | undefined }) {
+  const t = c.t.value;
+  const draftId = followUpOf ? `follow:${followUpOf}` : 'new';
+  const [form, setForm] = useState(() => ({ subject: '', message: '', email: '', name: '', ...c.draft(draftId) }));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const firstInvalid = useRef<HTMLInputElement | HTMLTextAreaElement | null>(null);
+  const anonymous = !c.verified.value && !followUpOf;
+
+  const update = (key: keyof typeof form) => (value: string) => {
+    const next = { ...form, [key]: value };
+    setForm(next);
+    c.saveDraft(draftId, next);
+    if (errors[key]) setErrors({ ...errors, [key]: '' });
+  };
+
+  function validate() {
+    const found: Record<string, string> = {};
+    if (!followUpOf && !form.subject.trim()) found.subject = t('required');
+    if (!form.message.trim()) found.message = t('required');
+    if (anonymous && form.email.trim() && !EMAIL.test(form.email.trim())) found.email = t('invalidEmail');
+    setErrors(found);
+    return Object.keys(found).length === 0;
+  }
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (!validate()) {
+      queueMicrotask(() => firstInvalid.current?.focus());
+      return;
+    }
+    await c.submitTicket(
+      {
+        subject: form.subject.trim(),
+        message: form.message.trim(),
+        ...(anonymous && form.email.trim() ? { email: form.email.trim() } : {}),
+        ...(anonymous && form.name.trim() ? { name: form.name.trim() } : {}),
+      },
+      followUpOf,
+    );
+  }
+
+  const refFor = (key: string) => (Object.keys(errors).find((k) => errors[k]) === key ? firstInvalid : undefined);
+
+  return (
+    <form class="view" onSubmit={(e) => void submit(e)} noValidate>
+      {followUpOf && <p class="muted">{t('followUpHint')}</p>}
+      {!followUpOf && (
+        <Field id="cl-subject" label={t('subject')} value={form.subject} onInput={update('subject')} error={errors.subject} required maxLength={200} inputRef={refFor('subject')} />
+      )}
+      <Field
+        id="cl-message"
+        label={followUpOf ? t('followUpMessage') : t('message')}
+        multiline
+        value={form.message}
+        onInput={update('message')}
+        error={errors.message}
+        required
+        maxLength={20000}
+        hint={t('draftKept')}
+        inputRef={refFor('message')}
+      />
+      {anonymous && (
+        <>
+          <Field id="cl-email" label={`${t('email')} (${t('optional')})`} type="email" autocomplete="email" value={form.email} onInput={update('email')} error={errors.email} inputRef={refFor('email')} />
+          <Field id="cl-name" label={`${t('name')} (${t('optional')})`} autocomplete="name" value={form.name} onInput={update('name')} />
+        </>
+      )}
+      {c.actionError.value && (
+        <p class="notice error" role="alert">
+          {c.actionError.value}
+        </p>
+      )}
+      <button type="submit" class="primary wide" disabled={c.busy.value}>
+        {c.busy.value ? t('sending') : t('send')}
+      </button>
+    </form>
+  );
+}

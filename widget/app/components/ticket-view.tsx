@@ -1,0 +1,208 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Controller } from '../controller.js';
+import { date } from '../format.js';
+import { Field } from './field.js';
+import { StatusBadge } from './status-badge.js';
+import { Thread } from './thread.js';
+
+export function TicketView({ c, id }: { c: Controller; id: string }) {
+  const t = c.t.value;
+  const shown = c.current.value;
+  if (c.currentError.value && shown?.ticket.id !== id) {
+    return (
+      <div class="view">
+        <p class="notice error" role="alert">
+          {c.currentError.value}{' '}
+          <button type="button" class="link" onClick={() => void c.reloadTicket(id)}>
+            {t('retry')}
+          </button>
+        </p>
+      </div>
+    );
+  }
+  if (!shown || shown.ticket.id !== id) return <p class="view muted">{t('loading')}</p>;
+  const { ticket, timeline } = shown;
+  const can = (action: string) => (ticket.allowedActions as string[]).includes(action);
+
+  return (
+    <div class="view ticket">
+      <div class="ticket-head">
+        <h3 class="ticket-title">{ticket.subject}</h3>
+        <StatusBadge status={ticket.status} t={t} />
+      </div>
+      {ticket.followUpOf && <p class="muted small">{t('followUpOf')}</p>}
+      <Thread c={c} items={timeline} />
+      {c.actionError.value && (
+        <p class="notice error" role="alert">
+          {c.actionError.value}
+        </p>
+      )}
+      {can('confirmResolution') && <ResolutionBanner c={c} autoCloseAt={ticket.autoCloseAt} />}
+      {ticket.status === 'closed' && <ClosedActions c={c} />}
+      {ticket.status !== 'closed' && can('reply') && !can('confirmResolution') && <ReplyBox c={c} ticketId={ticket.id} />}
+    </div>
+  );
+}
+
+function ReplyBox({ c, ticketId }: { c: Controller; ticketId: string }) {
+  const t = c.t.value;
+  const key = c.replyDraftKey(ticketId);
+  const [text, setText] = useState(() => c.draft(key).message ?? '');
+  const [error, setError] = useState('');
+  useEffect(() => setText(c.draft(key).message ?? ''), [key]);
+
+  async function send(e: Event) {
+    e.preventDefault();
+    if (!text.trim()) return setError(t('required'));
+    if (await c.reply(text.trim())) setText('');
+  }
+  return (
+    <form class="reply" onSubmit={(e) => void send(e)} noValidate>
+      <Field
+        id="cl-reply"
+        label={t('reply')}
+        multiline
+        value={text}
+        error={error}
+        onInput={(value) => {
+          setText(value);
+          setError('');
+          c.saveDraft(key, value ? { message: value } : null);
+        }}
+      />
+      <button type="submit" class="primary" disabled={c.busy.value}>
+        {c.busy.value ? t('sending') : t('send')}
+      </button>
+    </form>
+  );
+}
+
+/** "Did this solve your problem?" Yes closes the ticket; No asks what is missing and reopens it. */
+function ResolutionBanner({ c, autoCloseAt }: { c: Controller; autoCloseAt: string | null }) {
+  const t = c.t.value;
+  const [rejecting, setRejecting] = useState(false);
+  const [text, setText] = useState('');
+  const [error, setError] = useState('');
+  const field = useRef<HTMLInputElement | HTMLTextAreaElement | null>(null);
+  useEffect(() => {
+    if (rejecting) field.current?.focus();
+  }, [rejecting]);
+
+  async function reject(e: Event) {
+    e.preventDefault();
+    if (!text.trim()) return setError(t('required'));
+    if (await c.rejectResolution(text.trim())) setRejecting(false);
+  }
+
+  return (
+    <section class="banner" aria-labelledby="cl-resolved-q">
+      <h4 id="cl-resolved-q">{t('resolvedQuestion')}</h4>
+      {autoCloseAt && <p class="muted small">{t('autoCloseNote', { date: date(autoCloseAt, c.locale.value) })}</p>}
+      {!rejecting ? (
+        <div class="actions">
+          <button type="button" class="primary" disabled={c.busy.value} onClick={() => void c.confirmResolution()}>
+            {t('yesClose')}
+          </button>
+          <button type="button" class="secondary" disabled={c.busy.value} onClick={() => setRejecting(true)}>
+            {t('noHelp')}
+          </button>
+        </div>
+      ) : (
+        <form onSubmit={(e) => void reject(e)} noValidate>
+          <Field id="cl-reject" label={t('whatIsMissing')} multiline value={text} error={error} inputRef={field} onInput={(v) => { setText(v); setError(''); }} />
+          <div class="actions">
+            <button type="submit" class="primary" disabled={c.busy.value}>
+              {t('sendToSupport')}
+            </button>
+            <button type="button" class="secondary" onClick={() => setRejecting(false)}>
+              {t('cancel')}
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** A closed ticket: rate it (once), reopen it inside the window, or open a follow-up after it. */
+function ClosedActions({ c }: { c: Controller }) {
+  const t = c.t.value;
+  const ticket = c.current.value!.ticket;
+  const can = (action: string) => (ticket.allowedActions as string[]).includes(action);
+  const [reopening, setReopening] = useState(false);
+  const [reason, setReason] = useState('');
+
+  async function reopen(e: Event) {
+    e.preventDefault();
+    if (await c.reopen(reason.trim())) setReopening(false);
+  }
+
+  return (
+    <section class="banner closed" aria-label={t('closedNote')}>
+      <p>{t('closedNote')}</p>
+      {can('rate') ? <Rating c={c} /> : ticket.rating !== null && <p class="muted small">{t('rateThanks')}</p>}
+      {can('reopen') && !reopening && (
+        <>
+          {ticket.reopenUntil && <p class="muted small">{t('reopenUntil', { date: date(ticket.reopenUntil, c.locale.value) })}</p>}
+          <button type="button" class="secondary" onClick={() => setReopening(true)}>
+            {t('reopen')}
+          </button>
+        </>
+      )}
+      {reopening && (
+        <form onSubmit={(e) => void reopen(e)} noValidate>
+          <Field id="cl-reopen" label={`${t('reopenReason')} (${t('optional')})`} multiline value={reason} onInput={setReason} />
+          <div class="actions">
+            <button type="submit" class="primary" disabled={c.busy.value}>
+              {t('reopen')}
+            </button>
+            <button type="button" class="secondary" onClick={() => setReopening(false)}>
+              {t('cancel')}
+            </button>
+          </div>
+        </form>
+      )}
+      {!can('reopen') && can('createFollowUp') && (
+        <button type="button" class="secondary" onClick={() => c.newTicket({}, ticket.id)}>
+          {t('followUp')}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function Rating({ c }: { c: Controller }) {
+  const t = c.t.value;
+  const [rating, setRating] = useState(0);
+  const [comment, setComment] = useState('');
+  return (
+    <form
+      class="rating"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (rating > 0) void c.rate(rating, comment.trim());
+      }}
+    >
+      <fieldset>
+        <legend>{t('rateTitle')}</legend>
+        <div class="stars">
+          {[1, 2, 3, 4, 5].map((n) => (
+            <label key={n} class={n <= rating ? 'star on' : 'star'}>
+              <input type="radio" name="cl-rating" value={n} checked={rating === n} onChange={() => setRating(n)} />
+              <span aria-hidden="true">★</span>
+              <span class="sr-only">{t('rateStars', { rating: n })}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {rating > 0 && (
+        <>
+          <Field id="cl-rate-comment" label={`${t('rateComment')} (${t('optional')})`} multiline value={comment} onInput={setComment} />
+          <button type="submit" class="primary" disabled={c.busy.value}>
+            {t('rateSend')}
+          </button>
+        </>
+      )}
+    </form>
+  );
+}

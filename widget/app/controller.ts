@@ -1,0 +1,443 @@
+/**
+ * The widget's state and actions. Views read signals and call actions; only
+ * this file talks to the server, through the SDK's customer client.
+ */
+import { batch, computed, signal } from '@preact/signals';
+import { createCustomerClient, type CustomerChange, type CustomerClient, type CustomerTicket } from '../../sdk/customer-client.js';
+import { CloseloopError } from '../../sdk/errors.js';
+import { en, pickLocale, translator, type Messages } from './i18n.js';
+import type { Draft, WidgetStorage } from './storage.js';
+
+type Outputs = Awaited<ReturnType<CustomerClient['tickets']['get']>>;
+export type TimelineItem = Outputs['timeline'][number];
+
+export type View = { name: 'home' } | { name: 'new'; followUpOf?: string } | { name: 'ticket'; id: string };
+
+export type WidgetEvent = 'ticket:created' | 'ticket:resolved' | 'ticket:closed' | 'ticket:reopened' | 'unread';
+
+export interface ControllerOptions {
+  siteKey: string;
+  apiUrl: string;
+  storage: WidgetStorage;
+  locale?: string | undefined;
+  browserLocales?: readonly string[];
+  emit: (event: WidgetEvent, payload: unknown) => void;
+  /** Fetches a language's messages (English is built in). */
+  loadLocale: (locale: string) => Promise<Messages>;
+  now?: () => number;
+  fetch?: typeof fetch;
+  EventSource?: Parameters<typeof createCustomerClient>[0]['EventSource'];
+}
+
+/** The `sub` of an identity JWT, read (not verified: the server does that) to tell users apart. */
+function identitySubject(identity: string | undefined): string | undefined {
+  if (!identity) return undefined;
+  try {
+    const payload = identity.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/')) as string;
+    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const ERROR_TEXT: Record<string, keyof Messages> = {
+  NETWORK: 'errorNetwork',
+  NOT_FOUND: 'errorNotFound',
+  VERSION_CONFLICT: 'errorChanged',
+  UNAUTHORIZED: 'errorSession',
+};
+
+export function createController(options: ControllerOptions) {
+  const now = options.now ?? Date.now;
+  const { storage } = options;
+
+  const locale = signal('en');
+  const messages = signal<Messages>(en);
+  const siteTexts = signal<Record<string, Record<string, string>>>({});
+  const t = computed(() => translator(messages.value, siteTexts.value[locale.value]));
+
+  /** Switches language; until another language's file arrives, English stands in. */
+  function useLocale(next: string) {
+    if (next === locale.value) return;
+    locale.value = next;
+    if (next === 'en') {
+      messages.value = en;
+      return;
+    }
+    options
+      .loadLocale(next)
+      .then((loaded) => {
+        if (locale.value === next) messages.value = loaded;
+      })
+      .catch(() => undefined);
+  }
+  useLocale(pickLocale([options.locale, ...(options.browserLocales ?? [])]));
+
+  const open = signal(false);
+  const view = signal<View>({ name: 'home' });
+  const tickets = signal<CustomerTicket[] | null>(null);
+  const ticketsCursor = signal<string | null>(null);
+  const ticketsLoading = signal(false);
+  const ticketsError = signal<string | null>(null);
+  const current = signal<Outputs | null>(null);
+  const currentLoading = signal(false);
+  const currentError = signal<string | null>(null);
+  const actionError = signal<string | null>(null);
+  const busy = signal(false);
+  const verified = signal(false);
+  const online = signal(typeof navigator === 'undefined' ? true : navigator.onLine !== false);
+  const sessionError = signal<string | null>(null);
+  /** Read by an aria-live region: status changes are announced. */
+  const announcement = signal('');
+  const unread = computed(() => tickets.value?.filter((x) => x.unread).length ?? 0);
+
+  let identity: string | undefined;
+  let client: CustomerClient = makeClient(undefined);
+  let stopLive: (() => void) | null = null;
+  let lastEventId: string | undefined;
+  let lastUnread = 0;
+
+  function makeClient(nextIdentity: string | undefined): CustomerClient {
+    const saved = storage.read();
+    const user = identitySubject(nextIdentity);
+    // A stored session is reused only by the same person: never an old user's session for a new one.
+    const token = saved.token && saved.user === user ? saved.token : undefined;
+    return createCustomerClient({
+      url: options.apiUrl,
+      siteKey: options.siteKey,
+      identity: nextIdentity,
+      token,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.EventSource ? { EventSource: options.EventSource } : {}),
+    });
+  }
+
+  function describe(error: unknown): string {
+    const code = error instanceof CloseloopError ? error.code : 'NETWORK';
+    const key = ERROR_TEXT[code];
+    if (key) return t.value(key);
+    if (error instanceof CloseloopError && (code === 'VALIDATION' || code === 'RATE_LIMITED' || code === 'REOPEN_WINDOW_EXPIRED')) {
+      return error.message;
+    }
+    return t.value('errorGeneric');
+  }
+
+  /** Runs a call; a stored session that stopped working is dropped and the call tried once more. */
+  async function withSession<T>(call: (c: CustomerClient) => Promise<T>): Promise<T> {
+    try {
+      const result = await call(client);
+      remember();
+      return result;
+    } catch (error) {
+      if (!(error instanceof CloseloopError) || error.code !== 'UNAUTHORIZED') throw error;
+      if (identity && !client.session.token) {
+        sessionError.value = t.value('errorSession');
+        throw error;
+      }
+      storage.update((s) => ({ ...s, token: undefined, user: undefined }));
+      client = makeClient(identity);
+      const result = await call(client);
+      remember();
+      return result;
+    }
+  }
+
+  function remember() {
+    const token = client.session.token;
+    verified.value = client.session.customer?.verified ?? verified.value;
+    if (client.session.site) siteTexts.value = client.session.site.texts;
+    if (token && storage.read().token !== token) storage.update((s) => ({ ...s, token, user: identitySubject(identity) }));
+  }
+
+  function setTickets(list: CustomerTicket[]) {
+    tickets.value = list;
+    if (unread.value !== lastUnread) {
+      lastUnread = unread.value;
+      options.emit('unread', unread.value);
+    }
+    syncLive();
+  }
+
+  function upsertTicket(ticket: CustomerTicket) {
+    const others = (tickets.value ?? []).filter((x) => x.id !== ticket.id);
+    setTickets([ticket, ...others].sort((a, b) => b.lastActivityAt.localeCompare(a.lastActivityAt)));
+  }
+
+  const statusWord = (status: string) =>
+    t.value(`status${status.charAt(0).toUpperCase()}${status.slice(1)}` as keyof Messages);
+
+  /* ---------- live updates ---------- */
+
+  const wantsLive = () =>
+    (tickets.value ?? []).some((x) => x.status !== 'closed') && (typeof document === 'undefined' || document.visibilityState !== 'hidden');
+
+  /** Open only while someone has a ticket that is not closed and the tab is visible. */
+  function syncLive() {
+    if (wantsLive() && !stopLive && client.session.token) {
+      stopLive = client.subscribe(onChange, {
+        ...(lastEventId ? { lastEventId } : {}),
+        onStarted: () => {
+          // Whatever changed before the stream opened is fetched once.
+          if (!lastEventId) void refreshTickets();
+        },
+      });
+    } else if (!wantsLive() && stopLive) {
+      stopLive();
+      stopLive = null;
+    }
+  }
+
+  function onChange(change: CustomerChange, eventId: string) {
+    lastEventId = eventId;
+    const before = tickets.value?.find((x) => x.id === change.ticketId);
+    upsertTicket(change.ticket);
+    if (change.type === 'resolved') options.emit('ticket:resolved', change.ticket);
+    if (change.type === 'resolution_confirmed' || change.type === 'closed' || change.type === 'auto_closed') {
+      options.emit('ticket:closed', change.ticket);
+    }
+    if (change.type === 'reopened') options.emit('ticket:reopened', change.ticket);
+    if (before && before.status !== change.ticket.status) {
+      announcement.value = `${change.ticket.subject}: ${t.value('statusChanged', { status: statusWord(change.ticket.status) })}`;
+    }
+    const shown = view.value;
+    if (shown.name === 'ticket' && shown.id === change.ticketId) void loadTicket(change.ticketId, { quiet: true });
+  }
+
+  /* ---------- loading ---------- */
+
+  async function refreshTickets() {
+    ticketsLoading.value = tickets.value === null;
+    ticketsError.value = null;
+    try {
+      const page = await withSession((c) => c.tickets.list({ limit: 20 }));
+      batch(() => {
+        setTickets(page.items);
+        ticketsCursor.value = page.nextCursor;
+      });
+    } catch (error) {
+      ticketsError.value = describe(error);
+    } finally {
+      ticketsLoading.value = false;
+    }
+  }
+
+  async function loadMore() {
+    const cursor = ticketsCursor.value;
+    if (!cursor) return;
+    ticketsLoading.value = true;
+    try {
+      const page = await withSession((c) => c.tickets.list({ limit: 20, cursor }));
+      batch(() => {
+        setTickets([...(tickets.value ?? []), ...page.items.filter((x) => !tickets.value?.some((y) => y.id === x.id))]);
+        ticketsCursor.value = page.nextCursor;
+      });
+    } catch (error) {
+      ticketsError.value = describe(error);
+    } finally {
+      ticketsLoading.value = false;
+    }
+  }
+
+  async function loadTicket(id: string, opts: { quiet?: boolean } = {}) {
+    if (!opts.quiet) {
+      currentLoading.value = true;
+      currentError.value = null;
+    }
+    try {
+      const loaded = await withSession((c) => c.tickets.get({ ticketId: id }));
+      current.value = loaded;
+      upsertTicket(loaded.ticket);
+      if (loaded.ticket.unread && open.value) upsertTicket(await withSession((c) => c.tickets.markRead({ ticketId: id })));
+    } catch (error) {
+      if (!opts.quiet) currentError.value = describe(error);
+    } finally {
+      currentLoading.value = false;
+    }
+  }
+
+  /* ---------- ticket actions ---------- */
+
+  /** Runs an action on the shown ticket; on success the view shows the new state, on failure the text stays. */
+  async function act(run: (c: CustomerClient, ticket: CustomerTicket) => Promise<CustomerTicket>): Promise<boolean> {
+    const shown = current.value;
+    if (!shown || busy.value) return false;
+    busy.value = true;
+    actionError.value = null;
+    try {
+      const ticket = await withSession((c) => run(c, shown.ticket));
+      upsertTicket(ticket);
+      await loadTicket(ticket.id, { quiet: true });
+      announcement.value = `${ticket.subject}: ${t.value('statusChanged', { status: statusWord(ticket.status) })}`;
+      return true;
+    } catch (error) {
+      actionError.value = describe(error);
+      if (error instanceof CloseloopError && error.code === 'VERSION_CONFLICT') await loadTicket(shown.ticket.id, { quiet: true });
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  const replyDraftKey = (id: string) => `reply:${id}`;
+
+  return {
+    t,
+    locale,
+    open,
+    view,
+    tickets,
+    ticketsCursor,
+    ticketsLoading,
+    ticketsError,
+    current,
+    currentLoading,
+    currentError,
+    actionError,
+    busy,
+    verified,
+    online,
+    sessionError,
+    announcement,
+    unread,
+    now,
+
+    /** Starts (or restarts) with this identity and language; loads the customer's tickets. */
+    async boot(opts: { identity?: string | undefined; locale?: string | undefined } = {}) {
+      if (opts.locale) useLocale(pickLocale([opts.locale, locale.value]));
+      if (opts.identity !== identity || !client) {
+        identity = opts.identity;
+        stopLive?.();
+        stopLive = null;
+        lastEventId = undefined;
+        sessionError.value = null;
+        client = makeClient(identity);
+        tickets.value = null;
+      }
+      if (storage.read().token || identity || open.value) await refreshTickets();
+    },
+
+    /** Forgets the session on this browser (and ends it on the server). */
+    async shutdown() {
+      stopLive?.();
+      stopLive = null;
+      const ending = client;
+      storage.clear();
+      identity = undefined;
+      client = makeClient(undefined);
+      batch(() => {
+        tickets.value = null;
+        current.value = null;
+        view.value = { name: 'home' };
+        open.value = false;
+      });
+      await ending.endSession().catch(() => undefined);
+    },
+
+    openPanel() {
+      open.value = true;
+      if (tickets.value === null && !ticketsLoading.value) void refreshTickets();
+      const shown = view.value;
+      if (shown.name === 'ticket') void loadTicket(shown.id, { quiet: true });
+    },
+    closePanel() {
+      open.value = false;
+    },
+    showHome() {
+      actionError.value = null;
+      view.value = { name: 'home' };
+      if (tickets.value === null) void refreshTickets();
+    },
+    newTicket(prefill: { subject?: string; message?: string } = {}, followUpOf?: string) {
+      const id = followUpOf ? `follow:${followUpOf}` : 'new';
+      if (prefill.subject || prefill.message) storage.saveDraft(id, { ...storage.draft(id), ...prefill });
+      actionError.value = null;
+      view.value = followUpOf ? { name: 'new', followUpOf } : { name: 'new' };
+    },
+    showTicket(id: string) {
+      actionError.value = null;
+      current.value = current.value?.ticket.id === id ? current.value : null;
+      view.value = { name: 'ticket', id };
+      void loadTicket(id);
+    },
+    refreshTickets,
+    loadMore,
+    reloadTicket: (id: string) => loadTicket(id),
+
+    draft: (id: string) => storage.draft(id),
+    saveDraft: (id: string, draft: Draft | null) => storage.saveDraft(id, draft),
+    replyDraftKey,
+
+    /** Sends the new-ticket (or follow-up) form. The draft, with its idempotency key, is kept until it succeeds. */
+    async submitTicket(form: Required<Pick<Draft, 'message'>> & Draft, followUpOf?: string): Promise<boolean> {
+      if (busy.value) return false;
+      const draftId = followUpOf ? `follow:${followUpOf}` : 'new';
+      const idempotencyKey = storage.draft(draftId).idempotencyKey ?? crypto.randomUUID();
+      storage.saveDraft(draftId, { ...form, idempotencyKey });
+      busy.value = true;
+      actionError.value = null;
+      try {
+        const ticket = await withSession((c) =>
+          followUpOf
+            ? c.tickets.createFollowUp({ ticketId: followUpOf, message: form.message, idempotencyKey })
+            : c.tickets.create({
+                subject: form.subject ?? '',
+                message: form.message,
+                idempotencyKey,
+                ...(form.email ? { email: form.email } : {}),
+                ...(form.name ? { name: form.name } : {}),
+              }),
+        );
+        storage.saveDraft(draftId, null);
+        upsertTicket(ticket);
+        options.emit('ticket:created', ticket);
+        view.value = { name: 'ticket', id: ticket.id };
+        await loadTicket(ticket.id);
+        return true;
+      } catch (error) {
+        actionError.value = describe(error);
+        return false;
+      } finally {
+        busy.value = false;
+      }
+    },
+
+    async reply(message: string) {
+      const ok = await act((c, x) => c.tickets.reply({ ticketId: x.id, message }));
+      if (ok && current.value) storage.saveDraft(replyDraftKey(current.value.ticket.id), null);
+      return ok;
+    },
+    async confirmResolution() {
+      const ok = await act((c, x) => c.tickets.confirmResolution({ ticketId: x.id }));
+      if (ok && current.value) options.emit('ticket:closed', current.value.ticket);
+      return ok;
+    },
+    rejectResolution: (message: string) => act((c, x) => c.tickets.rejectResolution({ ticketId: x.id, message })),
+    async reopen(reason: string) {
+      const ok = await act((c, x) => c.tickets.reopen({ ticketId: x.id, ...(reason ? { reason } : {}) }));
+      if (ok && current.value) options.emit('ticket:reopened', current.value.ticket);
+      return ok;
+    },
+    rate: (rating: number, comment: string) =>
+      act((c, x) => c.tickets.rate({ ticketId: x.id, rating, ...(comment ? { comment } : {}) })),
+
+    setOnline(value: boolean) {
+      online.value = value;
+      if (value) syncLive();
+    },
+    /** The tab was hidden or shown: the live connection follows. */
+    visibilityChanged() {
+      syncLive();
+      if (wantsLive()) void refreshTickets();
+    },
+    setLocale(next: string) {
+      useLocale(pickLocale([next, locale.value]));
+    },
+    get token() {
+      return client.session.token;
+    },
+  };
+}
+
+export type Controller = ReturnType<typeof createController>;
