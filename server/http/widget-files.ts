@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 
 /** The built widget: dist/widget beside the compiled server, or under dist/ when running from source. */
 function widgetFolder(): string | null {
   for (const relative of ['../../widget/', '../../dist/widget/']) {
-    const folder = fileURLToPath(new URL(relative, import.meta.url));
+    const folder = join(import.meta.dirname, relative);
     if (existsSync(`${folder}widget.js`)) return folder;
   }
   return null;

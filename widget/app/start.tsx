@@ -54,6 +54,7 @@ export function startApp(options: StartOptions): AppApi & { controller: () => Re
   adoptStyles(root, css, config.nonce);
   if (config.color) host.style.setProperty('--closeloop-accent', config.color);
   const container = document.createElement('div');
+  container.setAttribute('data-closeloop-app', '');
   root.appendChild(container);
 
   function ensure(siteKey = config.siteKey) {

@@ -12,10 +12,10 @@ type Listener = (payload: unknown) => void;
 type Api = ((...args: unknown[]) => void) & { q?: unknown[][]; _l?: Handoff };
 
 const CSS =
-  ':host{all:initial}button{position:fixed;bottom:20px;right:20px;width:56px;height:56px;border-radius:50%;border:0;padding:0;' +
+  ':host{all:initial}.b{position:fixed;bottom:20px;right:20px;width:56px;height:56px;border-radius:50%;border:0;padding:0;' +
   'display:flex;align-items:center;justify-content:center;cursor:pointer;background:var(--closeloop-accent,#1d4ed8);' +
   'color:var(--closeloop-accent-text,#fff);box-shadow:0 6px 20px rgba(0,0,0,.25)}.l{right:auto;left:20px}' +
-  'button:focus-visible{outline:3px solid var(--closeloop-accent,#1d4ed8);outline-offset:2px}';
+  '.b:focus-visible{outline:3px solid var(--closeloop-accent,#1d4ed8);outline-offset:2px}';
 const ICON = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
 const HOST_STYLE: [string, string][] = [
   ['display', 'block'],
@@ -140,7 +140,8 @@ const HOST_STYLE: [string, string][] = [
     const button = d.createElement('button');
     button.setAttribute('data-closeloop-loader', '');
     button.setAttribute('aria-label', 'Open support');
-    if (config.position === 'bottom-left') button.className = 'l';
+    // Scoped to its own class: the app shares this shadow root once it starts.
+    button.className = config.position === 'bottom-left' ? 'b l' : 'b';
     if (config.color) host.style.setProperty('--closeloop-accent', config.color);
     const svg = d.createElementNS('http://www.w3.org/2000/svg', 'svg');
     const path = d.createElementNS('http://www.w3.org/2000/svg', 'path');

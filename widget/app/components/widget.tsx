@@ -13,7 +13,7 @@ export function Widget({ c, position }: { c: Controller; position: 'bottom-right
   }, [c.open.value]);
 
   return (
-    <div class={`closeloop ${position}`}>
+    <div class={`closeloop ${position}${c.open.value ? ' open' : ''}`}>
       {c.open.value && <Panel c={c} inline={false} onClose={() => c.closePanel()} />}
       <Launcher c={c} buttonRef={launcher} />
     </div>

@@ -1,0 +1,56 @@
+/** Mounts the widget app in a shadow root, as the loader would, against a real test server. */
+import { within } from '@testing-library/preact';
+import { EventSource } from 'eventsource';
+import { startApp } from '../../widget/app/start.js';
+import type { Messages } from '../../widget/app/i18n.js';
+import type { TestServer } from '../helpers/test-server.js';
+
+export interface Mounted {
+  host: HTMLElement;
+  root: ShadowRoot;
+  ui: ReturnType<typeof within>;
+  run: (...args: unknown[]) => void;
+  events: { name: string; payload: unknown }[];
+  warnings: string[];
+  unmount: () => void;
+}
+
+export function mountWidget(
+  t: TestServer,
+  opts: { locale?: string; boot?: Record<string, unknown>; fetch?: typeof fetch; siteKey?: string; position?: 'bottom-left' | 'bottom-right' } = {},
+): Mounted {
+  const host = document.createElement('closeloop-widget');
+  document.body.appendChild(host);
+  const root = host.attachShadow({ mode: 'open' });
+  const events: Mounted['events'] = [];
+  const warnings: string[] = [];
+  const app = startApp({
+    config: {
+      siteKey: opts.siteKey ?? t.site.siteKey,
+      apiUrl: t.url,
+      assetBase: `${t.url}/`,
+      position: opts.position ?? 'bottom-right',
+      locale: opts.locale,
+    },
+    host,
+    root,
+    emit: (name: string, payload: unknown) => events.push({ name, payload }),
+    warn: (message: string) => warnings.push(message),
+    storage: window.localStorage,
+    EventSource,
+    now: t.clock.now,
+    fetch: opts.fetch ?? ((input, init) => fetch(input, init)),
+    loadLocale: (code) => import(`../../widget/app/locales/${code}.ts`).then((m: Record<string, Messages>) => m[code]!),
+  });
+  app.run(['boot', opts.boot ?? {}]);
+  return {
+    host,
+    root,
+    // testing-library takes an element, not a ShadowRoot: the app's container inside it.
+    ui: within(root.querySelector<HTMLElement>('[data-closeloop-app]')!),
+    run: (...args) => app.run(args),
+    events,
+    warnings,
+    unmount: () => host.remove(),
+  };
+}
