@@ -51,6 +51,9 @@ export function mountWidget(
     run: (...args) => app.run(args),
     events,
     warnings,
-    unmount: () => host.remove(),
+    unmount: () => {
+      app.stop();
+      host.remove();
+    },
   };
 }

@@ -431,6 +431,11 @@ export function createController(options: ControllerOptions) {
       syncLive();
       if (wantsLive()) void refreshTickets();
     },
+    /** Stops the live connection (the widget is going away). */
+    stop() {
+      stopLive?.();
+      stopLive = null;
+    },
     setLocale(next: string) {
       useLocale(pickLocale([next, locale.value]));
     },

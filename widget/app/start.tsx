@@ -45,7 +45,9 @@ function localStorageOrNull(): Storage | null {
 }
 
 /** Starts the app in the loader's shadow root and returns what runs the `Closeloop(...)` commands. */
-export function startApp(options: StartOptions): AppApi & { controller: () => ReturnType<typeof createController> | null } {
+export function startApp(
+  options: StartOptions,
+): AppApi & { controller: () => ReturnType<typeof createController> | null; stop: () => void } {
   const { config, host, root } = options;
   let controller: ReturnType<typeof createController> | null = null;
   let booted = false;
@@ -116,6 +118,10 @@ export function startApp(options: StartOptions): AppApi & { controller: () => Re
 
   return {
     controller: () => controller,
+    stop() {
+      controller?.stop();
+      render(null, container);
+    },
     run(args) {
       const [name, arg] = args as [string, unknown];
       switch (name) {

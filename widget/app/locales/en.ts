@@ -17,7 +17,7 @@ export const en = {
   loading: 'Loading…',
   loadMore: 'Show older tickets',
   retry: 'Try again',
-  offline: 'You are offline. We will send it when you are back.',
+  offline: 'You are offline. What you type is kept: send it when you are back online.',
   errorGeneric: 'Something went wrong. Please try again.',
   errorNetwork: 'Cannot reach support right now. Check your connection and try again.',
   errorSession: 'Your sign-in could not be verified. Reload the page to try again.',

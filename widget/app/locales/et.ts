@@ -18,7 +18,7 @@ export const et: Messages = {
   loading: 'Laadin…',
   loadMore: 'Näita vanemaid pöördumisi',
   retry: 'Proovi uuesti',
-  offline: 'Oled võrguühenduseta. Saadame selle, kui ühendus taastub.',
+  offline: 'Oled võrguühenduseta. Kirjutatu jääb alles: saada see, kui ühendus taastub.',
   errorGeneric: 'Midagi läks valesti. Palun proovi uuesti.',
   errorNetwork: 'Klienditoega ei saa praegu ühendust. Kontrolli ühendust ja proovi uuesti.',
   errorSession: 'Sinu sisselogimist ei õnnestunud kinnitada. Laadi leht uuesti.',

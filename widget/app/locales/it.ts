@@ -18,7 +18,7 @@ export const it: Messages = {
   loading: 'Caricamento…',
   loadMore: 'Mostra richieste precedenti',
   retry: 'Riprova',
-  offline: 'Sei offline. Lo invieremo quando tornerai online.',
+  offline: 'Sei offline. Ciò che scrivi resta salvato: invialo quando torni online.',
   errorGeneric: 'Qualcosa è andato storto. Riprova.',
   errorNetwork: 'Impossibile raggiungere l’assistenza. Controlla la connessione e riprova.',
   errorSession: 'Non è stato possibile verificare il tuo accesso. Ricarica la pagina.',

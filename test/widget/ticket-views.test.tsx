@@ -1,0 +1,160 @@
+// @vitest-environment happy-dom
+// @vitest-environment-options { "url": "http://shop.test/" }
+import { fireEvent, waitFor, within } from '@testing-library/preact';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DAY, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { mountWidget, type Mounted } from './mount-widget.js';
+
+/** The agent's side, from the site's backend (the SDK's agent client refuses to run in a browser-like test). */
+async function agentActions(t: TestServer) {
+  const { api } = await t.agent({ name: 'Ada', email: 'ada@shop.test' });
+  const a = api.agent.tickets;
+  return {
+    tickets: {
+      list: (input: { q: string }) => a.list.query(input),
+      get: (input: { ticketId: string }) => a.get.query(input),
+      reply: (input: { ticketId: string; message: string }) => a.reply.mutate(input),
+      resolve: (input: { ticketId: string; message?: string }) => a.resolve.mutate(input),
+      postpone: (input: { ticketId: string; until: Date }) => a.postpone.mutate({ ...input, until: input.until.toISOString() }),
+    },
+  };
+}
+
+describe('a customer’s ticket in the widget', () => {
+  let t: TestServer;
+  let agent: Awaited<ReturnType<typeof agentActions>>;
+  let w: Mounted;
+  beforeAll(async () => {
+    t = await startTestServer();
+    agent = await agentActions(t);
+  });
+  afterAll(() => t.close());
+  afterEach(() => {
+    w?.unmount();
+    localStorage.clear();
+  });
+
+  /** Opens a ticket through the widget and returns its id. */
+  async function openTicket(subject: string, message = 'Help please') {
+    w?.unmount();
+    w = mountWidget(t);
+    w.run('newTicket', { subject, message });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
+    await w.ui.findByRole('heading', { name: subject });
+    return (await agent.tickets.list({ q: subject })).items[0]!.id;
+  }
+
+  it('shows the agent’s answer live, with the status, without a reload', async () => {
+    const ticketId = await openTicket('Live answer');
+    await agent.tickets.reply({ ticketId, message: 'Hello from Ada' });
+    expect(await w.ui.findByText('Hello from Ada', {}, { timeout: 5000 })).toBeTruthy();
+    expect(w.ui.getByText('Answered')).toBeTruthy();
+    expect(w.ui.getByText(/^Ada ·/)).toBeTruthy();
+  });
+
+  it('announces a status change to screen readers', async () => {
+    const ticketId = await openTicket('Announce me');
+    await agent.tickets.resolve({ ticketId });
+    await waitFor(() => expect(w.ui.getByRole('status').textContent).toBe('Announce me: Status changed to Resolved'), { timeout: 5000 });
+  });
+
+  it('closes the ticket when the customer confirms the resolution, then takes a rating', async () => {
+    const ticketId = await openTicket('Confirm me');
+    await agent.tickets.resolve({ ticketId, message: 'Fixed on our side' });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Yes, close the ticket' }, { timeout: 5000 }));
+    expect(await w.ui.findByText('This ticket is closed.')).toBeTruthy();
+    expect(w.events.map((e) => e.name)).toContain('ticket:closed');
+    fireEvent.click(w.ui.getByRole('radio', { name: '4 of 5' }));
+    fireEvent.input(await w.ui.findByLabelText('Anything to add? (optional)'), { target: { value: 'Quick fix' } });
+    fireEvent.click(w.ui.getByRole('button', { name: 'Send rating' }));
+    expect(await w.ui.findByText('Thank you for your feedback!')).toBeTruthy();
+    expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'closed', rating: 4, ratingComment: 'Quick fix' });
+  });
+
+  it('asks what is missing when the customer says it is not solved, and reopens the ticket', async () => {
+    const ticketId = await openTicket('Not solved');
+    await agent.tickets.resolve({ ticketId });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'No, I still need help' }, { timeout: 5000 }));
+    const why = await w.ui.findByLabelText('What is still not working?');
+    fireEvent.click(w.ui.getByRole('button', { name: 'Send to support' }));
+    expect(await w.ui.findByText('Please fill this in.')).toBeTruthy();
+    fireEvent.input(why, { target: { value: 'Still broken on mobile' } });
+    fireEvent.click(w.ui.getByRole('button', { name: 'Send to support' }));
+    expect(await w.ui.findByText('Still broken on mobile')).toBeTruthy();
+    expect((await agent.tickets.get({ ticketId })).ticket.status).toBe('open');
+  });
+
+  it('reopens a closed ticket with a reason inside the reopen window', async () => {
+    const ticketId = await openTicket('Reopen me');
+    await agent.tickets.resolve({ ticketId });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Yes, close the ticket' }, { timeout: 5000 }));
+    expect(await w.ui.findByText(/You can reopen it until/)).toBeTruthy();
+    fireEvent.click(w.ui.getByRole('button', { name: 'Reopen' }));
+    fireEvent.input(await w.ui.findByLabelText('Why reopen it? (optional)'), { target: { value: 'It broke again' } });
+    fireEvent.click(w.ui.getAllByRole('button', { name: 'Reopen' }).at(-1)!);
+    await waitFor(() => expect(w.ui.getByText('Open')).toBeTruthy());
+    expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'open', reopenCount: 1 });
+    expect(w.events.map((e) => e.name)).toContain('ticket:reopened');
+  });
+
+  it('offers a follow-up ticket that links back once the reopen window has passed', async () => {
+    const ticketId = await openTicket('Too late');
+    await agent.tickets.resolve({ ticketId });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Yes, close the ticket' }, { timeout: 5000 }));
+    await w.ui.findByText('This ticket is closed.');
+    t.clock.advance(31 * DAY);
+    w.run('showTicket', ticketId);
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Open a follow-up ticket' }));
+    expect(w.ui.queryByRole('button', { name: 'Reopen' })).toBeNull();
+    fireEvent.input(await w.ui.findByLabelText('What do you need help with?'), { target: { value: 'Same problem again' } });
+    fireEvent.click(w.ui.getByRole('button', { name: 'Send' }));
+    expect(await w.ui.findByRole('heading', { name: 'Follow-up: Too late' })).toBeTruthy();
+    expect(w.ui.getByText('Follow-up of an earlier ticket')).toBeTruthy();
+  });
+
+  it('lists tickets newest first, in customer words, with an unread marker and a launcher badge', async () => {
+    const first = await openTicket('First ticket');
+    w.unmount();
+    t.clock.advance(60_000);
+    const second = await openTicket('Second ticket');
+    await agent.tickets.postpone({ ticketId: second, until: new Date(t.clock.now() + DAY) });
+    t.clock.advance(60_000);
+    await agent.tickets.reply({ ticketId: first, message: 'Any update?' });
+    w.unmount();
+
+    w = mountWidget(t);
+    const launcher = await w.ui.findByRole('button', { name: /Open support \(1 unread replies\)/ }, { timeout: 5000 });
+    expect(w.events.filter((e) => e.name === 'unread').at(-1)?.payload).toBe(1);
+    fireEvent.click(launcher);
+    const rows = await w.ui.findAllByRole('listitem');
+    expect(rows.map((r) => r.textContent)).toEqual([expect.stringMatching(/^First ticketAnswered/), expect.stringMatching(/^Second ticketOpen/)]);
+    expect(within(rows[0]!).getByRole('img', { name: 'New reply' })).toBeTruthy();
+    expect(within(rows[1]!).queryByRole('img', { name: 'New reply' })).toBeNull();
+  });
+
+  it('shows message text as text: HTML literally, javascript: links inert, http links clickable', async () => {
+    const ticketId = await openTicket('Safety', '<img src=x onerror="window.pwned=1"> see https://example.com/help and javascript:alert(1)');
+    await agent.tickets.reply({ ticketId, message: '<b>bold?</b>\nline two' });
+    await w.ui.findByText(/bold\?/, {}, { timeout: 5000 });
+    const app = w.root.querySelector('[data-closeloop-app]')!;
+    expect(app.querySelector('img')).toBeNull();
+    expect(app.querySelector('b')).toBeNull();
+    expect(w.ui.getByText(/<img src=x onerror/)).toBeTruthy();
+    const links = [...app.querySelectorAll('.bubble a')].map((a) => a.getAttribute('href'));
+    expect(links).toEqual(['https://example.com/help']);
+    expect((window as { pwned?: number }).pwned).toBeUndefined();
+    expect(app.querySelector('.theirs .bubble br')).not.toBeNull();
+  });
+
+  it('closes on Escape and gives focus back to the launcher', async () => {
+    w = mountWidget(t);
+    const launcher = await w.ui.findByRole('button', { name: 'Open support' });
+    launcher.focus();
+    fireEvent.click(launcher);
+    const dialog = await w.ui.findByRole('dialog', { name: 'Support' });
+    await waitFor(() => expect(w.root.activeElement?.id).toBe('cl-title'));
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    await waitFor(() => expect(w.ui.queryByRole('dialog')).toBeNull());
+    await waitFor(() => expect(w.root.activeElement?.getAttribute('aria-label')).toBe('Open support'));
+  });
+});
