@@ -124,6 +124,11 @@ export function createController(options: ControllerOptions) {
     return t.value('errorGeneric');
   }
 
+  /** Shows an error where it happened, unless the session itself failed: that is said once, above everything. */
+  function report(target: { value: string | null }, error: unknown) {
+    if (!sessionError.value) target.value = describe(error);
+  }
+
   /** Runs a call; a stored session that stopped working is dropped and the call tried once more. */
   async function withSession<T>(call: (c: CustomerClient) => Promise<T>): Promise<T> {
     try {
@@ -217,7 +222,7 @@ export function createController(options: ControllerOptions) {
         ticketsCursor.value = page.nextCursor;
       });
     } catch (error) {
-      ticketsError.value = describe(error);
+      report(ticketsError, error);
     } finally {
       ticketsLoading.value = false;
     }
@@ -234,7 +239,7 @@ export function createController(options: ControllerOptions) {
         ticketsCursor.value = page.nextCursor;
       });
     } catch (error) {
-      ticketsError.value = describe(error);
+      report(ticketsError, error);
     } finally {
       ticketsLoading.value = false;
     }
@@ -251,7 +256,7 @@ export function createController(options: ControllerOptions) {
       upsertTicket(loaded.ticket);
       if (loaded.ticket.unread && open.value) upsertTicket(await withSession((c) => c.tickets.markRead({ ticketId: id })));
     } catch (error) {
-      if (!opts.quiet) currentError.value = describe(error);
+      if (!opts.quiet) report(currentError, error);
     } finally {
       currentLoading.value = false;
     }
@@ -272,7 +277,7 @@ export function createController(options: ControllerOptions) {
       announcement.value = `${ticket.subject}: ${t.value('statusChanged', { status: statusWord(ticket.status) })}`;
       return true;
     } catch (error) {
-      actionError.value = describe(error);
+      report(actionError, error);
       if (error instanceof CloseloopError && error.code === 'VERSION_CONFLICT') await loadTicket(shown.ticket.id, { quiet: true });
       return false;
     } finally {
@@ -396,7 +401,7 @@ export function createController(options: ControllerOptions) {
         await loadTicket(ticket.id);
         return true;
       } catch (error) {
-        actionError.value = describe(error);
+        report(actionError, error);
         return false;
       } finally {
         busy.value = false;
