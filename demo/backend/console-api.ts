@@ -1,0 +1,74 @@
+/**
+ * The agent console's tiny backend: the browser asks, this calls the agent
+ * client with the site's secret key (which never reaches the browser), and
+ * relays the live feed as server-sent events.
+ */
+import type http from 'node:http';
+import { CloseloopError, type AgentClient } from '../../sdk/index.js';
+
+const ACTIONS = ['reply', 'note', 'resolve', 'postpone', 'reopen', 'close', 'markSpam', 'unspam', 'delete', 'restore', 'purge'] as const;
+type Action = (typeof ACTIONS)[number];
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  let body = '';
+  for await (const chunk of req) {
+    body += String(chunk);
+    if (body.length > 64 * 1024) throw new CloseloopError('VALIDATION', 'Request too large', 413);
+  }
+  return body ? (JSON.parse(body) as Record<string, unknown>) : {};
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+export function createConsoleApi(agent: AgentClient) {
+  const streams = new Set<http.ServerResponse>();
+  let stop: (() => void) | null = null;
+
+  function ensureFeed() {
+    if (stop) return;
+    stop = agent.subscribe(
+      (change, id) => {
+        const line = `id: ${id}\ndata: ${JSON.stringify({ ticketId: change.ticketId, type: change.type })}\n\n`;
+        for (const res of streams) res.write(line);
+      },
+      { onError: () => undefined },
+    );
+  }
+
+  return {
+    stop() {
+      stop?.();
+      for (const res of streams) res.end();
+    },
+    /** Handles /console/api/*; false for anything else. */
+    async handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<boolean> {
+      if (!path.startsWith('/console/api/')) return false;
+      const name = path.slice('/console/api/'.length);
+      try {
+        if (name === 'events' && req.method === 'GET') {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+          res.write(': connected\n\n');
+          streams.add(res);
+          req.on('close', () => streams.delete(res));
+          ensureFeed();
+          return true;
+        }
+        if (req.method !== 'POST') return send(res, 405, { error: { message: 'POST only' } }), true;
+        const input = await readJson(req);
+        if (name === 'list') return send(res, 200, await agent.tickets.list(input as Parameters<AgentClient['tickets']['list']>[0])), true;
+        if (name === 'get') return send(res, 200, await agent.tickets.get(input as { ticketId: string })), true;
+        if ((ACTIONS as readonly string[]).includes(name)) {
+          const run = agent.tickets[name as Action] as (i: unknown) => Promise<unknown>;
+          return send(res, 200, await run(input)), true;
+        }
+        return send(res, 404, { error: { message: 'No such action' } }), true;
+      } catch (error) {
+        const e = error instanceof CloseloopError ? error : new CloseloopError('INTERNAL', 'Something went wrong', 500);
+        send(res, e.status || 500, { error: { code: e.code, message: e.message } });
+        return true;
+      }
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * `npm start`: the whole product on one machine. The API and widget on one
+ * port; a demo shop, its help-centre portal and an agent console on another
+ * (a different origin, as on a real site). Data persists in ./data.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { extname, join, normalize } from 'node:path';
+import { EventSource } from 'eventsource';
+import { createAgentClient, signIdentity } from '../../sdk/index.js';
+import { createServer } from '../../server/http/create-server.js';
+import { createConsoleApi } from './console-api.js';
+import { portalPage, shopPage } from './pages.js';
+
+interface DemoKeys {
+  siteId: string;
+  siteKey: string;
+  secretKey: string;
+  agentId: string;
+}
+
+export interface DemoOptions {
+  dataDir?: string;
+  host?: string;
+  apiPort?: number;
+  shopPort?: number;
+  log?: (line: string) => void;
+}
+
+// The built console: beside this file's compiled folder, or under dist/ when running from source.
+const CONSOLE_DIR = [join(import.meta.dirname, '../../dist/demo/console'), join(import.meta.dirname, '../console')].find((dir) =>
+  existsSync(join(dir, 'assets')),
+) ?? join(import.meta.dirname, '../console');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+
+export async function startDemo(options: DemoOptions = {}) {
+  const dataDir = options.dataDir ?? process.env.CLOSELOOP_DATA ?? './data';
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? ((line: string) => console.log(line));
+  mkdirSync(dataDir, { recursive: true });
+  const api = createServer({ db: join(dataDir, 'closeloop.db'), allowPrivateWebhooks: true });
+  const { url: apiUrl } = await api.listen(options.apiPort ?? 8787, host);
+
+  const shop = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    shop.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' ? new Error(`port ${options.shopPort ?? 8788} is already in use`) : e),
+    );
+    shop.listen(options.shopPort ?? 8788, host, resolve);
+  });
+  const shopPortBound = (shop.address() as { port: number }).port;
+  const shopUrl = `http://${host}:${shopPortBound}`;
+
+  const keysFile = join(dataDir, 'demo-keys.json');
+  let keys: DemoKeys;
+  let created = false;
+  if (existsSync(keysFile)) {
+    keys = JSON.parse(readFileSync(keysFile, 'utf8')) as DemoKeys;
+    await api.store.updateSite(keys.siteId, { origins: [shopUrl, shopUrl.replace('127.0.0.1', 'localhost')] });
+  } else {
+    const site = await api.store.createSite({ name: 'Acme Shop (demo)', origins: [shopUrl, shopUrl.replace('127.0.0.1', 'localhost')] }, Date.now());
+    const agentId = (await api.store.upsertAgent(site.id, { email: 'ada@acme.example', name: 'Ada' }, Date.now())).id;
+    keys = { siteId: site.id, siteKey: site.siteKey, secretKey: site.secretKey, agentId };
+    writeFileSync(keysFile, JSON.stringify(keys, null, 2), { mode: 0o600 });
+    created = true;
+  }
+
+  const agent = createAgentClient({ url: apiUrl, secretKey: keys.secretKey, agentId: keys.agentId, EventSource });
+  const consoleApi = createConsoleApi(agent);
+
+  shop.on('request', (req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', shopUrl);
+      const path = url.pathname;
+      if (path === '/') return void res.writeHead(200, { 'content-type': TYPES['.html']! }).end(shopPage(apiUrl, keys.siteKey));
+      if (path === '/portal') return void res.writeHead(200, { 'content-type': TYPES['.html']! }).end(portalPage(apiUrl, keys.siteKey));
+      if (path === '/identity') {
+        // The shop's backend vouches for its logged-in user (here: whoever the demo says).
+        const user = (url.searchParams.get('user') ?? '').slice(0, 40) || 'guest';
+        const token = await signIdentity(keys.secretKey, { id: `demo-${user.toLowerCase()}`, name: user, email: `${user.toLowerCase()}@example.com` });
+        return void res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
+      }
+      if (await consoleApi.handle(req, res, path)) return;
+      if (path === '/console' || path.startsWith('/console/')) return serveConsole(path, res);
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+
+  if (created) {
+    log('Created the demo site and agent (kept in ' + keysFile + '):');
+    log(`  site key   ${keys.siteKey}   (public: it goes in the page)`);
+    log(`  secret key ${keys.secretKey}   (server only)`);
+  }
+  log('');
+  log('Closeloop demo is running:');
+  log(`  API and widget   ${apiUrl}`);
+  log(`  Demo shop        ${shopUrl}/           (the widget, as a site owner pastes it)`);
+  log(`  Help centre      ${shopUrl}/portal     (the full-page customer portal)`);
+  log(`  Agent console    ${shopUrl}/console    (answer, resolve, postpone… as Ada)`);
+  log('Open the shop and the console side by side. Ctrl+C stops; data stays in ' + dataDir + '.');
+
+  return {
+    apiUrl,
+    shopUrl,
+    keys,
+    async close() {
+      consoleApi.stop();
+      shop.closeAllConnections();
+      await new Promise((resolve) => shop.close(resolve));
+      await api.close();
+    },
+  };
+}
+
+function serveConsole(path: string, res: http.ServerResponse) {
+  const relative = path === '/console' || path === '/console/' ? 'index.html' : path.slice('/console/'.length);
+  const file = normalize(join(CONSOLE_DIR, relative));
+  if (!file.startsWith(CONSOLE_DIR) || !existsSync(file)) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found (did you run npm run build?)');
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+}

@@ -1,0 +1,187 @@
+/** The demo's agent console: a site's tickets, live, with every agent action the ticket allows. */
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+
+interface Ticket {
+  id: string;
+  subject: string;
+  status: string;
+  lastActivityAt: string;
+  customer: { name: string | null; email: string | null; externalId: string | null } | null;
+  contactEmail: string | null;
+  allowedActions: string[];
+  rating: number | null;
+}
+type Item =
+  | { kind: 'message'; id: string; at: string; author: { kind: string; name: string | null }; body: string; internal: boolean }
+  | { kind: 'event'; id: number; at: string; type: string; from: string | null; to: string; actor: { kind: string; name: string | null } };
+
+async function call<T>(action: string, input: unknown = {}): Promise<T> {
+  const res = await fetch(`/console/api/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
+  const body = (await res.json()) as T & { error?: { message: string } };
+  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+const FILTERS: [string, string[] | undefined][] = [
+  ['Active', undefined],
+  ['Resolved', ['resolved']],
+  ['Closed', ['closed']],
+  ['Spam', ['spam']],
+  ['Deleted', ['deleted']],
+];
+const time = (iso: string) => new Date(iso).toLocaleString();
+const who = (t: Ticket) => t.customer?.name ?? t.customer?.email ?? t.contactEmail ?? 'Anonymous visitor';
+
+function Console() {
+  const [filter, setFilter] = useState(0);
+  const [tickets, setTickets] = useState<Ticket[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [detail, setDetail] = useState<{ ticket: Ticket; timeline: Item[] } | null>(null);
+  const [text, setText] = useState('');
+  const [internal, setInternal] = useState(false);
+  const [error, setError] = useState('');
+  const [live, setLive] = useState(false);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    const status = FILTERS[filter]![1];
+    call<{ items: Ticket[] }>('list', { limit: 50, ...(status ? { status } : {}) }).then((p) => setTickets(p.items), (e: Error) => setError(e.message));
+  }, [filter, tick]);
+
+  useEffect(() => {
+    if (!selected) return setDetail(null);
+    call<{ ticket: Ticket; timeline: Item[] }>('get', { ticketId: selected }).then(setDetail, () => setDetail(null));
+  }, [selected, tick]);
+
+  useEffect(() => {
+    const events = new EventSource('/console/api/events');
+    events.onopen = () => setLive(true);
+    events.onerror = () => setLive(false);
+    events.onmessage = () => setTick((n) => n + 1);
+    return () => events.close();
+  }, []);
+
+  async function act(action: string, input: Record<string, unknown> = {}) {
+    if (!detail) return;
+    if (action === 'purge' && !confirm('Purge this ticket for good? This cannot be undone.')) return;
+    setError('');
+    try {
+      await call(action, { ticketId: detail.ticket.id, ...input });
+      if (action === 'purge') setSelected(null);
+      setTick((n) => n + 1);
+      return true;
+    } catch (e) {
+      setError((e as Error).message);
+      return false;
+    }
+  }
+
+  const can = (a: string) => detail?.ticket.allowedActions.includes(a) ?? false;
+  const send = async (e: Event) => {
+    e.preventDefault();
+    if (text.trim() && (await act(internal ? 'note' : 'reply', { message: text.trim() }))) setText('');
+  };
+
+  return (
+    <>
+      <header>
+        <h1>Agent console · Acme Shop</h1>
+        <span class="live" role="status">{live ? '● Live' : '○ Connecting…'}</span>
+      </header>
+      <div class="layout">
+        <aside aria-label="Tickets">
+          <div class="filters" role="group" aria-label="Show">
+            {FILTERS.map(([label], i) => (
+              <button type="button" aria-pressed={filter === i} onClick={() => setFilter(i)}>
+                {label}
+              </button>
+            ))}
+          </div>
+          {tickets.length === 0 && <p class="empty">No tickets here yet. Open one from the shop.</p>}
+          <ul>
+            {tickets.map((t) => (
+              <li key={t.id}>
+                <button type="button" class="row" aria-current={t.id === selected} onClick={() => setSelected(t.id)}>
+                  <span class="subject">{t.subject}</span>
+                  <span class="meta">
+                    <span class={`status ${t.status}`}>{t.status}</span>
+                    <span>{who(t)}</span>
+                    <span>{time(t.lastActivityAt)}</span>
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </aside>
+        <main>
+          {!detail && <p class="empty">Pick a ticket.</p>}
+          {detail && (
+            <>
+              <h2>
+                {detail.ticket.subject} <span class={`status ${detail.ticket.status}`}>{detail.ticket.status}</span>
+              </h2>
+              <p class="who">
+                From {who(detail.ticket)}
+                {detail.ticket.rating !== null && ` · rated ${detail.ticket.rating}/5`}
+              </p>
+              <ol class="thread">
+                {detail.timeline.map((item) =>
+                  item.kind === 'message' ? (
+                    <li key={item.id} class={`msg ${item.author.kind}${item.internal ? ' internal' : ''}`}>
+                      <div class="who">
+                        {item.internal ? 'Internal note · ' : ''}
+                        {item.author.name ?? item.author.kind} · {time(item.at)}
+                      </div>
+                      {item.body}
+                    </li>
+                  ) : (
+                    <li key={item.id} class="event">
+                      {item.type.replace(/_/g, ' ')}
+                      {item.from && item.from !== item.to ? ` (${item.from} → ${item.to})` : ''} · {item.actor.name ?? item.actor.kind} · {time(item.at)}
+                    </li>
+                  ),
+                )}
+              </ol>
+              {error && <p class="error" role="alert">{error}</p>}
+              <div class="actions">
+                {can('resolve') && <button onClick={() => act('resolve')}>Resolve</button>}
+                {can('postpone') && <button onClick={() => act('postpone', { until: new Date(Date.now() + 86_400_000).toISOString() })}>Postpone 1 day</button>}
+                {can('reopen') && <button onClick={() => act('reopen')}>Reopen</button>}
+                {can('close') && <button onClick={() => act('close')}>Close</button>}
+                {can('markSpam') && <button class="danger" onClick={() => act('markSpam')}>Spam</button>}
+                {can('unspam') && <button onClick={() => act('unspam')}>Not spam</button>}
+                {can('delete') && <button class="danger" onClick={() => act('delete')}>Delete</button>}
+                {can('restore') && <button onClick={() => act('restore')}>Restore</button>}
+                {can('purge') && <button class="danger" onClick={() => act('purge')}>Purge</button>}
+              </div>
+              {(can('reply') || can('note')) && (
+                <form onSubmit={(e) => void send(e)}>
+                  <div class="mode" role="radiogroup" aria-label="Write">
+                    {can('reply') && (
+                      <label>
+                        <input type="radio" name="mode" checked={!internal} onChange={() => setInternal(false)} /> Reply to customer
+                      </label>
+                    )}
+                    <label>
+                      <input type="radio" name="mode" checked={internal || !can('reply')} onChange={() => setInternal(true)} /> Internal note
+                    </label>
+                  </div>
+                  <label for="text" class="who">
+                    {internal || !can('reply') ? 'Note (only agents see it)' : 'Reply'}
+                  </label>
+                  <textarea id="text" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+                  <button class="primary" type="submit">
+                    {internal || !can('reply') ? 'Add note' : 'Send reply'}
+                  </button>
+                </form>
+              )}
+            </>
+          )}
+        </main>
+      </div>
+    </>
+  );
+}
+
+render(<Console />, document.getElementById('app')!);

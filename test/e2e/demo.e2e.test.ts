@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo } from '../../demo/backend/start.js';
+import { launch, newPage, shot, SKIP_E2E, widget } from './harness.js';
+
+describe.skipIf(SKIP_E2E)('the demo anyone can run', () => {
+  let browser: Browser;
+  const dataDir = mkdtempSync(join(tmpdir(), 'closeloop-demo-'));
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('walks the whole lifecycle with the shop and the agent console side by side, and keeps the data across a restart', async () => {
+    const lines: string[] = [];
+    const demo = await startDemo({ dataDir, apiPort: 0, shopPort: 0, log: (l) => lines.push(l) });
+    try {
+      expect(lines.join('\n')).toMatch(/site key\s+pk_/);
+      expect(lines.join('\n')).toContain(`${demo.shopUrl}/console`);
+      const shop = await newPage(browser);
+      const agentView = await newPage(browser, { width: 1200, height: 800 });
+      await shop.goto(demo.shopUrl);
+      await agentView.goto(`${demo.shopUrl}/console`);
+      await agentView.getByText('● Live').waitFor();
+
+      await widget(shop).getByRole('button', { name: 'Open support' }).click();
+      await widget(shop).getByRole('button', { name: 'New ticket' }).click();
+      await widget(shop).getByLabel('Subject').fill('Teapot arrived cracked');
+      await widget(shop).getByLabel('Message').fill('The lid is cracked. Can you send a new one?');
+      await widget(shop).getByRole('button', { name: 'Send' }).click();
+      await widget(shop).getByRole('heading', { name: 'Teapot arrived cracked' }).waitFor();
+
+      await agentView.getByRole('button', { name: /Teapot arrived cracked/ }).click();
+      await agentView.getByLabel('Reply', { exact: true }).fill('Sorry about that! A new lid is on its way.');
+      await agentView.getByRole('button', { name: 'Send reply' }).click();
+      await agentView.getByText('Internal note').first().click();
+      await agentView.getByLabel('Note (only agents see it)').fill('Courier broke two this week');
+      await agentView.getByRole('button', { name: 'Add note' }).click();
+      await widget(shop).getByText('A new lid is on its way.', { exact: false }).waitFor();
+      expect(await widget(shop).getByText('Courier broke two').count()).toBe(0);
+
+      await agentView.getByRole('button', { name: 'Resolve', exact: true }).click();
+      await widget(shop).getByRole('button', { name: 'Yes, close the ticket' }).click();
+      await widget(shop).getByText('This ticket is closed.').waitFor();
+      await agentView.locator('main .status', { hasText: 'closed' }).waitFor();
+      await shot(agentView, 'demo-console-closed');
+      await widget(shop).getByRole('button', { name: 'Reopen' }).click();
+      await widget(shop).getByRole('button', { name: 'Reopen' }).last().click();
+      await agentView.locator('main .status', { hasText: 'open' }).waitFor();
+      await shot(shop, 'demo-shop-reopened');
+      await shot(agentView, 'demo-console-reopened');
+      const events = await agentView.locator('.event').allTextContents();
+      expect(events.map((e) => e.split(' ')[0])).toEqual(['created', 'resolved', 'resolution', 'reopened']);
+    } finally {
+      await demo.close();
+    }
+
+    const again = await startDemo({ dataDir, apiPort: 0, shopPort: 0, log: () => undefined });
+    try {
+      const page = await newPage(browser, { width: 1200, height: 800 });
+      await page.goto(`${again.shopUrl}/console`);
+      await page.getByRole('button', { name: /Teapot arrived cracked/ }).waitFor();
+      const portal = await newPage(browser);
+      await portal.goto(`${again.shopUrl}/portal`);
+      await portal.locator('closeloop-portal').getByRole('region', { name: 'Support' }).waitFor();
+      await shot(portal, 'demo-portal');
+    } finally {
+      await again.close();
+    }
+  });
+});
