@@ -15,7 +15,11 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
     body += String(chunk);
     if (body.length > 64 * 1024) throw new CloseloopError('VALIDATION', 'Request too large', 413);
   }
-  return body ? (JSON.parse(body) as Record<string, unknown>) : {};
+  try {
+    return body ? (JSON.parse(body) as Record<string, unknown>) : {};
+  } catch {
+    throw new CloseloopError('VALIDATION', 'The body is not JSON', 400);
+  }
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown) {
@@ -37,6 +41,24 @@ export function createConsoleApi(agent: AgentClient) {
     );
   }
 
+  function openStream(req: http.IncomingMessage, res: http.ServerResponse) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    streams.add(res);
+    req.on('close', () => streams.delete(res));
+    ensureFeed();
+  }
+
+  async function run(req: http.IncomingMessage, name: string): Promise<unknown> {
+    if (req.method !== 'POST') throw new CloseloopError('VALIDATION', 'POST only', 405);
+    const input = await readJson(req);
+    if (name === 'list') return agent.tickets.list(input as Parameters<AgentClient['tickets']['list']>[0]);
+    if (name === 'get') return agent.tickets.get(input as { ticketId: string });
+    if (!(ACTIONS as readonly string[]).includes(name)) throw new CloseloopError('NOT_FOUND', 'No such action', 404);
+    const action = agent.tickets[name as Action] as (input: unknown) => Promise<unknown>;
+    return action(input);
+  }
+
   return {
     stop() {
       stop?.();
@@ -46,29 +68,17 @@ export function createConsoleApi(agent: AgentClient) {
     async handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<boolean> {
       if (!path.startsWith('/console/api/')) return false;
       const name = path.slice('/console/api/'.length);
+      if (name === 'events' && req.method === 'GET') {
+        openStream(req, res);
+        return true;
+      }
       try {
-        if (name === 'events' && req.method === 'GET') {
-          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-          res.write(': connected\n\n');
-          streams.add(res);
-          req.on('close', () => streams.delete(res));
-          ensureFeed();
-          return true;
-        }
-        if (req.method !== 'POST') return send(res, 405, { error: { message: 'POST only' } }), true;
-        const input = await readJson(req);
-        if (name === 'list') return send(res, 200, await agent.tickets.list(input as Parameters<AgentClient['tickets']['list']>[0])), true;
-        if (name === 'get') return send(res, 200, await agent.tickets.get(input as { ticketId: string })), true;
-        if ((ACTIONS as readonly string[]).includes(name)) {
-          const run = agent.tickets[name as Action] as (i: unknown) => Promise<unknown>;
-          return send(res, 200, await run(input)), true;
-        }
-        return send(res, 404, { error: { message: 'No such action' } }), true;
+        send(res, 200, await run(req, name));
       } catch (error) {
         const e = error instanceof CloseloopError ? error : new CloseloopError('INTERNAL', 'Something went wrong', 500);
         send(res, e.status || 500, { error: { code: e.code, message: e.message } });
-        return true;
       }
+      return true;
     },
   };
 }

@@ -1,21 +1,14 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options { "url": "http://shop.test/" }
 import { fireEvent, waitFor } from '@testing-library/preact';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signTestIdentity, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { mountWidget, type Mounted } from './mount-widget.js';
+import { describe, expect, it } from 'vitest';
+import { signTestIdentity, type TestServer } from '../helpers/test-server.js';
+import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
 
 describe('who the visitor is, and which language they read', () => {
   let t: TestServer;
   let w: Mounted;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(() => t.close());
-  afterEach(() => {
-    w?.unmount();
-    localStorage.clear();
-  });
+  useWidgetServer((server) => (t = server), () => w);
 
   const identityFor = (sub: string, secret = t.site.secretKey) => signTestIdentity(secret, { sub, name: sub }, t.clock.now());
 

@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options { "url": "http://shop.test/" }
 import { fireEvent, waitFor } from '@testing-library/preact';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { mountWidget, type Mounted } from './mount-widget.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/test-server.js';
+import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
 
 function setVisibility(state: 'hidden' | 'visible') {
   Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
@@ -13,14 +13,9 @@ function setVisibility(state: 'hidden' | 'visible') {
 describe('the live connection', () => {
   let t: TestServer;
   let w: Mounted;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(() => t.close());
+  useWidgetServer((server) => (t = server), () => w);
   afterEach(() => {
-    w?.unmount();
     setVisibility('visible');
-    localStorage.clear();
   });
 
   const open = () => t.server.app.hub.listenerCount;

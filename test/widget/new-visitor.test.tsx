@@ -1,21 +1,14 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options { "url": "http://shop.test/" }
 import { fireEvent, waitFor } from '@testing-library/preact';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { mountWidget, type Mounted } from './mount-widget.js';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/test-server.js';
+import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
 
 describe('a new visitor', () => {
   let t: TestServer;
   let w: Mounted;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(() => t.close());
-  afterEach(() => {
-    w?.unmount();
-    localStorage.clear();
-  });
+  useWidgetServer((server) => (t = server), () => w);
 
   it('opens the panel from the launcher: a labelled dialog with an empty state inviting a first ticket', async () => {
     w = mountWidget(t);

@@ -1,9 +1,9 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options { "url": "http://shop.test/" }
 import { fireEvent, waitFor, within } from '@testing-library/preact';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, startTestServer, type TestServer } from '../helpers/test-server.js';
-import { mountWidget, type Mounted } from './mount-widget.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DAY, type TestServer } from '../helpers/test-server.js';
+import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
 
 /** The agent's side, from the site's backend (the SDK's agent client refuses to run in a browser-like test). */
 async function agentActions(t: TestServer) {
@@ -24,14 +24,9 @@ describe('a customer’s ticket in the widget', () => {
   let t: TestServer;
   let agent: Awaited<ReturnType<typeof agentActions>>;
   let w: Mounted;
+  useWidgetServer((server) => (t = server), () => w);
   beforeAll(async () => {
-    t = await startTestServer();
     agent = await agentActions(t);
-  });
-  afterAll(() => t.close());
-  afterEach(() => {
-    w?.unmount();
-    localStorage.clear();
   });
 
   /** Opens a ticket through the widget and returns its id. */
