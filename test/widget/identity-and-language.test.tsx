@@ -81,14 +81,18 @@ describe('who the visitor is, and which language they read', () => {
     expect(await w.ui.findByText('Tere! Kuidas saame aidata?')).toBeTruthy();
   });
 
-  it('uses the site’s own greeting where the site set one', async () => {
-    await t.store.updateSite(t.site.id, { texts: { en: { greeting: 'Welcome to Acme support!' } } });
+  it('uses the site’s own greeting and new-ticket intro where the site set them', async () => {
+    await t.store.updateSite(t.site.id, {
+      texts: { en: { greeting: 'Welcome to Acme support!', intro: 'Include your order number, please.' } },
+    });
     w = mountWidget(t);
     w.run('newTicket', { subject: 'Texts', message: 'x' });
     fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
     await w.ui.findByRole('heading', { name: 'Texts' });
     fireEvent.click(w.ui.getByRole('button', { name: 'Back' }));
     expect(await w.ui.findByText('Welcome to Acme support!')).toBeTruthy();
+    fireEvent.click(w.ui.getByRole('button', { name: 'New ticket' }));
+    expect(await w.ui.findByText('Include your order number, please.')).toBeTruthy();
     await t.store.updateSite(t.site.id, { texts: {} });
   });
 });

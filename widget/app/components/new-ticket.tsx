@@ -51,6 +51,7 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
   return (
     <form class="view" onSubmit={(e) => void submit(e)} noValidate>
       {followUpOf && <p class="muted">{t('followUpHint')}</p>}
+      {!followUpOf && t('intro') && <p class="intro">{t('intro')}</p>}
       {!followUpOf && (
         <Field id="cl-subject" label={t('subject')} value={form.subject} onInput={update('subject')} error={errors.subject} required maxLength={200} inputRef={refFor('subject')} />
       )}

@@ -5,6 +5,8 @@ export const en = {
   closeSupport: 'Close support',
   unreadReplies: '{count} unread replies',
   title: 'Support',
+  /** Shown above the new-ticket form; empty unless the site sets its own. */
+  intro: '',
   greeting: 'Hi! How can we help?',
   back: 'Back',
   close: 'Close',

@@ -6,6 +6,8 @@ export const et: Messages = {
   closeSupport: 'Sulge klienditugi',
   unreadReplies: '{count} lugemata vastust',
   title: 'Klienditugi',
+  /** Shown above the new-ticket form; empty unless the site sets its own. */
+  intro: '',
   greeting: 'Tere! Kuidas saame aidata?',
   back: 'Tagasi',
   close: 'Sulge',

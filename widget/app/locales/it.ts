@@ -6,6 +6,8 @@ export const it: Messages = {
   closeSupport: 'Chiudi l’assistenza',
   unreadReplies: '{count} risposte non lette',
   title: 'Assistenza',
+  /** Shown above the new-ticket form; empty unless the site sets its own. */
+  intro: '',
   greeting: 'Ciao! Come possiamo aiutarti?',
   back: 'Indietro',
   close: 'Chiudi',
