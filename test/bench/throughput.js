@@ -1,0 +1,106 @@
+// Server throughput and latency: Closeloop against a bare node:http + better-sqlite3
+// baseline doing the same SQLite work, at 10 and 100 connections; memory of both.
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { cleanup, seedDatabase, startChild, tempDir } from './fixtures.js';
+
+function load(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+const figures = (r, perRequest = 1) => ({
+  rps: Math.round(r.requests.average * perRequest),
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  max: r.latency.max,
+  errors: r.errors + r.timeouts + r.non2xx,
+});
+
+const body = JSON.stringify({ subject: 'Bench ticket', message: 'Something is broken, please help.' });
+const batch = (n, input) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [i, input])));
+
+export async function throughput({ quick }) {
+  const duration = quick ? 2 : 8;
+  const dir = tempDir();
+  const rows = [];
+  const memory = {};
+  try {
+    const ours = await seedDatabase(join(dir, 'closeloop.db'));
+    const base = await seedDatabase(join(dir, 'baseline.db'));
+    const closeloop = await startChild('closeloop.js', [join(dir, 'closeloop.db')]);
+    const baseline = await startChild('baseline.js', [join(dir, 'baseline.db')]);
+    memory.idle = { closeloop: closeloop.memory().rss, baseline: baseline.memory().rss };
+    const auth = (t) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
+
+    // One ticket to read, for both.
+    const seeded = await (await fetch(`${closeloop.url}/trpc/tickets.create`, { method: 'POST', headers: auth(ours.token), body })).json();
+    const ticketId = seeded.result.data.id;
+    const baseSeed = await (await fetch(`${baseline.url}/create`, { method: 'POST', headers: auth(base.token), body })).json();
+    const baseId = baseSeed.result.data.id;
+    const getInput = encodeURIComponent(JSON.stringify({ ticketId }));
+
+    for (const connections of [10, 100]) {
+      const run = (url, extra = {}) => load({ url, connections, duration, ...extra });
+      const pairs = [
+        ['tickets.create', run(`${closeloop.url}/trpc/tickets.create`, { method: 'POST', headers: auth(ours.token), body }), () =>
+          run(`${baseline.url}/create`, { method: 'POST', headers: auth(base.token), body })],
+        ['tickets.get', () => run(`${closeloop.url}/trpc/tickets.get?input=${getInput}`, { headers: auth(ours.token) }), () =>
+          run(`${baseline.url}/get?id=${baseId}`, { headers: auth(base.token) })],
+        ['tickets.list', () => run(`${closeloop.url}/trpc/tickets.list`, { headers: auth(ours.token) }), () =>
+          run(`${baseline.url}/list`, { headers: auth(base.token) })],
+      ];
+      for (const [name, oursRun, baseRun] of pairs) {
+        const a = figures(await (typeof oursRun === 'function' ? oursRun() : oursRun));
+        const b = figures(await baseRun());
+        rows.push({ name, connections, ...a, baseline: b.rps, ratio: +(a.rps / b.rps).toFixed(2) });
+      }
+      // Ten creates in one batched request, as the agent SDK sends them.
+      const batched = figures(
+        await run(`${closeloop.url}/trpc/${Array(10).fill('tickets.create').join(',')}?batch=1`, {
+          method: 'POST',
+          headers: auth(ours.token),
+          body: batch(10, JSON.parse(body)),
+        }),
+        10,
+      );
+      const createBase = rows.find((r) => r.name === 'tickets.create' && r.connections === connections).baseline;
+      rows.push({ name: 'tickets.create ×10 batched (ops/s)', connections, ...batched, baseline: createBase, ratio: +(batched.rps / createBase).toFixed(2) });
+      rows.push({ name: 'mixed lifecycle (5 calls)', connections, ...figures(await lifecycle(closeloop.url, ours, connections, duration)) });
+      if (connections === 100) memory.peak = { closeloop: closeloop.memory().peak, baseline: baseline.memory().peak };
+    }
+    await closeloop.stop();
+    await baseline.stop();
+  } finally {
+    cleanup(dir);
+  }
+  return { rows, memory };
+}
+
+/** create → agent reply → customer reply → resolve → confirm, chained per connection. */
+function lifecycle(url, keys, connections, duration) {
+  const customer = { authorization: `Bearer ${keys.token}`, 'content-type': 'application/json' };
+  const agent = { authorization: `Bearer ${keys.site.secretKey}`, 'x-closeloop-agent': keys.agentId, 'content-type': 'application/json' };
+  const step = (path, headers, input) => ({
+    method: 'POST',
+    path: `/trpc/${path}`,
+    headers,
+    setupRequest: (req, context) => ({ ...req, body: JSON.stringify(input(context)) }),
+    onResponse: (status, resBody, context) => {
+      if (path === 'tickets.create') context.ticketId = JSON.parse(resBody).result.data.id;
+    },
+  });
+  return load({
+    url,
+    connections,
+    duration,
+    requests: [
+      step('tickets.create', customer, () => JSON.parse(body)),
+      step('agent.tickets.reply', agent, (c) => ({ ticketId: c.ticketId, message: 'Try this' })),
+      step('tickets.reply', customer, (c) => ({ ticketId: c.ticketId, message: 'Did not help' })),
+      step('agent.tickets.resolve', agent, (c) => ({ ticketId: c.ticketId })),
+      step('tickets.confirmResolution', customer, (c) => ({ ticketId: c.ticketId, rating: 5 })),
+    ],
+  });
+}
