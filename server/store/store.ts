@@ -138,6 +138,47 @@ export function createStore(path: string) {
       .orderBy(desc(tickets.lastActivityAt), desc(tickets.id))
       .limit(p('limit'))
       .prepare(),
+    insertMessage: db
+      .insert(messages)
+      .values({ id: p('id'), ticketId: p('ticketId'), authorKind: p('authorKind'), authorId: p('authorId'), body: p('body'), internal: p('internal'), createdAt: p('at') })
+      .returning()
+      .prepare(),
+    insertEvent: db
+      .insert(events)
+      .values({
+        ticketId: p('ticketId'),
+        siteId: p('siteId'),
+        customerId: p('customerId'),
+        type: p('type'),
+        fromStatus: p('from'),
+        toStatus: p('to'),
+        actorKind: p('actorKind'),
+        actorId: p('actorId'),
+        messageId: p('messageId'),
+        at: p('at'),
+        data: p('data'),
+      })
+      .returning()
+      .prepare(),
+    insertTicket: db
+      .insert(tickets)
+      .values({
+        id: p('id'),
+        siteId: p('siteId'),
+        customerId: p('customerId'),
+        subject: p('subject'),
+        status: p('status'),
+        version: 1,
+        followUpOf: p('followUpOf'),
+        contactEmail: p('contactEmail'),
+        contactName: p('contactName'),
+        createdAt: p('at'),
+        updatedAt: p('at'),
+        lastEventAt: p('at'),
+        lastActivityAt: p('at'),
+      })
+      .returning()
+      .prepare(),
     liveEndpoints: db
       .select()
       .from(webhookEndpoints)
@@ -153,33 +194,24 @@ export function createStore(path: string) {
       : q.customerTicket.get({ id: ref.ticketId, siteId: ref.siteId, customerId: ref.customerId });
   }
 
-  function insertEvent(tx: Db, ticket: TicketRow, actor: ActorRef, event: LifecycleEvent, messageId: string | null) {
-    const row = tx
-      .insert(events)
-      .values({
-        ticketId: ticket.id,
-        siteId: ticket.siteId,
-        customerId: ticket.customerId,
-        type: event.type,
-        fromStatus: event.from,
-        toStatus: event.to,
-        actorKind: actor.kind,
-        actorId: actor.id,
-        messageId,
-        at: event.at,
-        data: event.data,
-      })
-      .returning()
-      .get();
-    return row;
+  function insertEvent(_tx: Db, ticket: TicketRow, actor: ActorRef, event: LifecycleEvent, messageId: string | null) {
+    return q.insertEvent.get({
+      ticketId: ticket.id,
+      siteId: ticket.siteId,
+      customerId: ticket.customerId,
+      type: event.type,
+      from: event.from,
+      to: event.to,
+      actorKind: actor.kind,
+      actorId: actor.id,
+      messageId,
+      at: event.at,
+      data: event.data,
+    }) as EventRow;
   }
 
-  function insertMessage(tx: Db, ticketId: string, actor: ActorRef, body: string, internal: boolean, at: number) {
-    return tx
-      .insert(messages)
-      .values({ id: newId('msg'), ticketId, authorKind: actor.kind, authorId: actor.id, body, internal, createdAt: at })
-      .returning()
-      .get();
+  function insertMessage(_tx: Db, ticketId: string, actor: ActorRef, body: string, internal: boolean, at: number) {
+    return q.insertMessage.get({ id: newId('msg'), ticketId, authorKind: actor.kind, authorId: actor.id, body, internal, at }) as MessageRow;
   }
 
   /** Writes the change's webhook deliveries into the outbox, inside the change's own transaction. */
@@ -368,25 +400,17 @@ export function createStore(path: string) {
           const applied = applyOne(tx, { siteId: input.siteId, ticketId, customerId: input.customerId }, actor, (old, site) => decide(old, site, id));
           if (applied.eventId !== null) eventIds.push(applied.eventId);
         }
-        const ticket = tx
-          .insert(tickets)
-          .values({
-            id,
-            siteId: input.siteId,
-            customerId: input.customerId,
-            subject: input.subject,
-            status: event.to,
-            version: 1,
-            followUpOf: input.followUpOf?.ticketId ?? null,
-            contactEmail: input.contactEmail ?? null,
-            contactName: input.contactName ?? null,
-            createdAt: event.at,
-            updatedAt: event.at,
-            lastEventAt: event.at,
-            lastActivityAt: event.at,
-          })
-          .returning()
-          .get();
+        const ticket = q.insertTicket.get({
+          id,
+          siteId: input.siteId,
+          customerId: input.customerId,
+          subject: input.subject,
+          status: event.to,
+          followUpOf: input.followUpOf?.ticketId ?? null,
+          contactEmail: input.contactEmail ?? null,
+          contactName: input.contactName ?? null,
+          at: event.at,
+        }) as TicketRow;
         const messageRow = insertMessage(tx, id, input.messageAuthor, input.body, false, event.at);
         const eventRow = insertEvent(tx, ticket, actor, event, messageRow.id);
         eventIds.push(eventRow.id);
