@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo } from '../../demo/backend/start.js';
-import { launch, newPage, shot, SKIP_E2E, widget } from './harness.js';
+import { E2E_TIMEOUT, launch, newPage, shot, SKIP_E2E, widget } from './harness.js';
 
-describe.skipIf(SKIP_E2E)('the demo anyone can run', () => {
+describe.skipIf(SKIP_E2E)('the demo anyone can run', { timeout: E2E_TIMEOUT }, () => {
   let browser: Browser;
   const dataDir = mkdtempSync(join(tmpdir(), 'closeloop-demo-'));
   beforeAll(async () => {

@@ -1,10 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
+import { E2E_TIMEOUT, newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
 
 const QUEUE = 'window.Closeloop = window.Closeloop || function () { (Closeloop.q = Closeloop.q || []).push(arguments); };';
 
-describe.skipIf(SKIP_E2E)('embedding the widget in a real browser', () => {
+describe.skipIf(SKIP_E2E)('embedding the widget in a real browser', { timeout: E2E_TIMEOUT }, () => {
   let stack: Stack;
   let browser: Browser;
   useStack((s, b) => {

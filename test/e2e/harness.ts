@@ -142,10 +142,13 @@ export function useStack(use: (stack: Stack, browser: Browser) => void) {
   });
 }
 
-/** A fresh page; a stuck wait fails after 8 s with its own message, well inside the test's timeout. */
+/** Per test: generous, as CI shares two cores with every other test file; a pass is not slowed by it. */
+export const E2E_TIMEOUT = 90_000;
+
+/** A fresh page; a stuck wait fails with its own message, well inside the test's timeout. */
 export async function newPage(browser: Browser, viewport = { width: 1100, height: 800 }) {
   const context = await browser.newContext({ viewport });
-  context.setDefaultTimeout(8_000);
+  context.setDefaultTimeout(20_000);
   return context.newPage();
 }
 

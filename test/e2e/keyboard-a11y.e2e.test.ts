@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
+import { E2E_TIMEOUT, newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -18,7 +18,7 @@ function focused(page: Page) {
 }
 
 /** Focus moves to each new view's heading; a keyboard user starts from there. */
-const focusOn = (page: Page, name: string) => expect.poll(() => focused(page), { timeout: 8_000 }).toBe(name);
+const focusOn = (page: Page, name: string) => expect.poll(() => focused(page), { timeout: 20_000 }).toBe(name);
 
 /** Presses Tab until the named control has focus: keyboard only, no clicks. */
 async function tabTo(page: Page, name: string | RegExp) {
@@ -40,7 +40,7 @@ async function axe(page: Page, view: string) {
   expect(violations, view).toEqual([]);
 }
 
-describe.skipIf(SKIP_E2E)('keyboard only, and axe-core on every view', () => {
+describe.skipIf(SKIP_E2E)('keyboard only, and axe-core on every view', { timeout: E2E_TIMEOUT }, () => {
   let stack: Stack;
   let browser: Browser;
   useStack((s, b) => {

@@ -1,10 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
+import { E2E_TIMEOUT, newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
 
 const DAY = 24 * 3_600_000;
 
-describe.skipIf(SKIP_E2E)('the lifecycle in a real browser, on a shop page of another origin', () => {
+describe.skipIf(SKIP_E2E)('the lifecycle in a real browser, on a shop page of another origin', { timeout: E2E_TIMEOUT }, () => {
   let stack: Stack;
   let browser: Browser;
   let page: Page;
