@@ -186,6 +186,27 @@ export function createStore(path: string) {
       .prepare(),
   };
 
+  const ticketById = db.select().from(tickets).where(eq(tickets.id, p('id'))).prepare();
+
+  // A ticket update's columns depend on the change (a handful of shapes): one prepared statement per shape.
+  const updates = new Map<string, ReturnType<typeof prepareUpdate>>();
+  function prepareUpdate(columns: string[]) {
+    const set = Object.fromEntries(columns.map((c) => [c, p(c)]));
+    return db
+      .update(tickets)
+      .set({ ...set, version: sql`${tickets.version} + 1` })
+      .where(eq(tickets.id, p('ticketId')))
+      .returning()
+      .prepare();
+  }
+  function updateTicket(id: string, values: Record<string, unknown>) {
+    const columns = Object.keys(values).sort();
+    const key = columns.join(',');
+    let statement = updates.get(key);
+    if (!statement) updates.set(key, (statement = prepareUpdate(columns)));
+    return statement.get({ ...values, ticketId: id });
+  }
+
   const siteById = (_tx: Db, id: string) => q.site.get({ id });
 
   function loadTicket(_tx: Db, ref: TicketRef) {
@@ -244,19 +265,13 @@ export function createStore(path: string) {
     const eventRow = insertEvent(tx, ticket, actor, event, messageRow?.id ?? null);
     const publicActivity = isCustomerEvent(event.type) && !message?.internal;
     const agentReplied = actor.kind === 'agent' && message !== null && !message.internal;
-    const updated = tx
-      .update(tickets)
-      .set({
-        ...change.patch,
-        version: sql`${tickets.version} + 1`,
-        updatedAt: event.at,
-        lastEventAt: event.at,
-        ...(publicActivity ? { lastActivityAt: event.at } : {}),
-        ...(agentReplied ? { lastAgentReplyAt: event.at } : {}),
-      })
-      .where(eq(tickets.id, ticket.id))
-      .returning()
-      .get();
+    const updated = updateTicket(ticket.id, {
+      ...change.patch,
+      updatedAt: event.at,
+      lastEventAt: event.at,
+      ...(publicActivity ? { lastActivityAt: event.at } : {}),
+      ...(agentReplied ? { lastAgentReplyAt: event.at } : {}),
+    });
     if (!updated) throw notFound();
     enqueueWebhooks(tx, site, updated, eventRow, messageRow);
     return { ticket: updated, eventId: eventRow.id };
@@ -437,7 +452,7 @@ export function createStore(path: string) {
       immediate((tx) => {
         const done: { ticketId: string; from: string; applied: Applied }[] = [];
         for (const ticketId of ticketIds) {
-          const ticket = tx.select().from(tickets).where(eq(tickets.id, ticketId)).get();
+          const ticket = ticketById.get({ id: ticketId });
           const site = ticket && siteById(tx, ticket.siteId);
           if (!ticket || !site) continue;
           let change: Change;

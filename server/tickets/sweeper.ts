@@ -18,7 +18,8 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
  * them so requests are served while a large backlog drains.
  */
 export async function sweep(deps: ActDeps, opts: { batchSize?: number } = {}): Promise<SweepChange[]> {
-  const batchSize = opts.batchSize ?? 500;
+  // Small batches: each one holds the event loop, so a reader waits at most one batch (see the bench).
+  const batchSize = opts.batchSize ?? 100;
   const now = deps.now();
   const changes: SweepChange[] = [];
   const rules = [

@@ -1,0 +1,69 @@
+// `npm run bench`: every benchmark, one table, and test/bench/results/latest.json.
+// Figures, budgets, and ratios to a baseline measured in the same run; no assertions
+// beyond the bundle budgets (exit 1 when over). `--quick` runs a small version.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostPage } from './host-page.js';
+import { live } from './live.js';
+import { scale } from './scale.js';
+import { bundleSizes } from './size.js';
+import { throughput } from './throughput.js';
+
+const quick = process.argv.includes('--quick');
+const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
+const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const results = { quick, at: new Date().toISOString(), node: process.version };
+
+console.log(`Closeloop benchmarks${quick ? ' (quick)' : ''}, ${results.node}\n`);
+
+results.bundles = bundleSizes();
+console.log('1. Bundle weight');
+for (const b of results.bundles) console.log(`   ${b.name.padEnd(20)} gzip ${kb(b.gzip).padEnd(9)} brotli ${kb(b.brotli).padEnd(9)} raw ${kb(b.raw).padEnd(9)} budget ${kb(b.budget)} ${b.ok ? 'ok' : 'OVER'}`);
+
+console.log('\n2. Host-page cost (difference with the tag, medians)');
+results.hostPage = await hostPage({ quick });
+const h = results.hostPage;
+console.log(`   script ${h.scriptMs.toFixed(1)} ms, long tasks ${h.longTaskMs.toFixed(1)} ms, ${h.requestsBeforeInteraction} request(s) / ${kb(h.bytesBeforeInteraction)} before interaction`);
+console.log(`   launcher visible ${h.launcherVisibleMs} ms after navigation; opening the panel ${h.openPanelMs} ms (app load to first render)`);
+
+console.log('\n3. Server throughput and latency (autocannon; baseline: bare node:http + better-sqlite3, same SQL)');
+const t = await throughput({ quick });
+results.throughput = t.rows;
+console.log('   call                                 conns    req/s   p50   p99    max  errors  baseline  ratio');
+for (const r of t.rows) {
+  console.log(
+    `   ${r.name.padEnd(36)} ${String(r.connections).padStart(5)} ${String(r.rps).padStart(8)} ${String(r.p50).padStart(5)} ${String(r.p99).padStart(5)} ${String(r.max).padStart(6)} ${String(r.errors).padStart(7)} ${String(r.baseline ?? '').padStart(9)} ${String(r.ratio ?? '').padStart(6)}`,
+  );
+}
+
+console.log('\n4. Scale (tickets generated straight into SQLite; sequential requests)');
+results.scale = await scale({ quick });
+for (const r of results.scale) {
+  console.log(
+    `   ${String(r.tickets).padStart(9)} tickets: customer list p50 ${r.customerList.p50} / p99 ${r.customerList.p99} ms; agent filtered list ${r.agentFilteredList.p50} / ${r.agentFilteredList.p99} ms; get (200 messages) ${r.get200Messages.p50} / ${r.get200Messages.p99} ms; ${kb(r.bytesPer1k)} per 1k tickets`,
+  );
+  if (r.sweep) console.log(`   sweeper: closed ${r.sweep.closed} due tickets in ${r.sweep.totalMs} ms; a concurrent reader's worst request ${r.sweep.readerWorstMs} ms (${r.sweep.reads} reads)`);
+}
+const [small, large] = results.scale;
+if (small && large) {
+  const growth = (k) => +(large[k].p50 / small[k].p50).toFixed(2);
+  results.scaleGrowth = { customerList: growth('customerList'), agentFilteredList: growth('agentFilteredList'), get200Messages: growth('get200Messages') };
+  console.log(`   growth of p50 from ${small.tickets} to ${large.tickets} tickets: ${JSON.stringify(results.scaleGrowth)}`);
+}
+
+console.log('\n5. Memory (RSS of each server process)');
+results.memory = t.memory;
+console.log(`   idle: Closeloop ${mb(t.memory.idle.closeloop)}, baseline ${mb(t.memory.idle.baseline)}; peak during the runs: Closeloop ${mb(t.memory.peak.closeloop)}, baseline ${mb(t.memory.peak.baseline)}`);
+
+console.log('\n6. Live updates (open customer subscriptions)');
+results.live = await live({ quick });
+for (const r of results.live) {
+  console.log(`   ${String(r.connections).padStart(6)} streams: ${r.perConnectionKB} KB per connection (budget 30 KB), server RSS ${r.serverRssMB} MB; agent reply -> customer event p50 ${r.replyToEventP50} ms, p99 ${r.replyToEventP99} ms`);
+}
+
+mkdirSync('test/bench/results', { recursive: true });
+writeFileSync('test/bench/results/latest.json', JSON.stringify(results, null, 2));
+console.log('\nWritten to test/bench/results/latest.json');
+if (results.bundles.some((b) => !b.ok)) {
+  console.error('Over the bundle budget.');
+  process.exitCode = 1;
+}
