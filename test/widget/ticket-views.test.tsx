@@ -47,6 +47,24 @@ describe('a customer’s ticket in the widget', () => {
     expect(w.ui.getByText(/^Ada ·/)).toBeTruthy();
   });
 
+  it('catches up on what happened while its live stream was still connecting', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowStream: typeof fetch = async (input, init) => {
+      if (String(input).includes('session.streamTicket')) await gate;
+      return fetch(input, init);
+    };
+    w?.unmount();
+    w = mountWidget(t, { fetch: slowStream });
+    w.run('newTicket', { subject: 'Raced', message: 'x' });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
+    await w.ui.findByRole('heading', { name: 'Raced' });
+    const ticketId = (await agent.tickets.list({ q: 'Raced' })).items[0]!.id;
+    await agent.tickets.resolve({ ticketId });
+    release();
+    expect(await w.ui.findByRole('button', { name: 'Yes, close the ticket' }, { timeout: 5000 })).toBeTruthy();
+  });
+
   it('announces a status change to screen readers', async () => {
     const ticketId = await openTicket('Announce me');
     await agent.tickets.resolve({ ticketId });

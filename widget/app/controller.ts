@@ -183,9 +183,12 @@ export function createController(options: ControllerOptions) {
     if (wantsLive() && !stopLive && client.session.token) {
       stopLive = client.subscribe(onChange, {
         ...(lastEventId ? { lastEventId } : {}),
+        // Whatever changed before the stream was connected is fetched once: the list and
+        // the ticket on screen (an agent may have answered while it was connecting).
         onStarted: () => {
-          // Whatever changed before the stream opened is fetched once.
-          if (!lastEventId) void refreshTickets();
+          void refreshTickets();
+          const shown = view.value;
+          if (shown.name === 'ticket') void loadTicket(shown.id, { quiet: true });
         },
       });
     } else if (!wantsLive() && stopLive) {
