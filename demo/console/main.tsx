@@ -56,7 +56,11 @@ function Console() {
 
   useEffect(() => {
     const events = new EventSource('/console/api/events');
-    events.onopen = () => setLive(true);
+    events.onopen = () => {
+      setLive(true);
+      // Catch up on anything that changed while the feed was connecting.
+      setTick((n) => n + 1);
+    };
     events.onerror = () => setLive(false);
     events.onmessage = () => setTick((n) => n + 1);
     return () => events.close();
