@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { invalid, notFound } from '../lifecycle/errors.js';
 import { created, type Command } from '../lifecycle/lifecycle.js';
 import { follow } from '../live/follow.js';
+import { bodyHash } from '../store/ids.js';
 import type { CustomerRow, SiteRow, TicketRow } from '../store/store.js';
 import { act } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
@@ -66,7 +66,7 @@ const ticketsRouter = router({
         messageAuthor: { kind: 'customer', id: customer.id },
         event: created(at),
         idempotency: idempotencyKey
-          ? { scope: `agent:${ctx.site.id}`, key: idempotencyKey, bodyHash: createHash('sha256').update(JSON.stringify(content)).digest('hex') }
+          ? { scope: `agent:${ctx.site.id}`, key: idempotencyKey, bodyHash: bodyHash(content) }
           : undefined,
       });
       hub.changed();

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { notFound } from '../lifecycle/errors.js';
 import { created, customerStatus, isCustomerEvent, type Command, type EventType, type Status } from '../lifecycle/lifecycle.js';
 import { follow } from '../live/follow.js';
+import { bodyHash } from '../store/ids.js';
 import type { TicketRow } from '../store/store.js';
 import { act, decider } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
@@ -10,8 +10,6 @@ import { customerProcedure, rateLimit } from './auth.js';
 import { customerTicket } from './dto.js';
 import * as s from './schemas.js';
 import { router } from './trpc.js';
-
-const bodyHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 /** A customer action on one of their own tickets. */
 function customerAction<S extends z.ZodType<s.TicketInput>>(schema: S, command: (input: z.output<S>) => Command) {

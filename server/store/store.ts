@@ -207,15 +207,15 @@ export function createStore(path: string) {
     return statement.get({ ...values, ticketId: id });
   }
 
-  const siteById = (_tx: Db, id: string) => q.site.get({ id });
+  const siteById = (id: string) => q.site.get({ id });
 
-  function loadTicket(_tx: Db, ref: TicketRef) {
+  function loadTicket(ref: TicketRef) {
     return ref.customerId === undefined
       ? q.ticket.get({ id: ref.ticketId, siteId: ref.siteId })
       : q.customerTicket.get({ id: ref.ticketId, siteId: ref.siteId, customerId: ref.customerId });
   }
 
-  function insertEvent(_tx: Db, ticket: TicketRow, actor: ActorRef, event: LifecycleEvent, messageId: string | null) {
+  function insertEvent(ticket: TicketRow, actor: ActorRef, event: LifecycleEvent, messageId: string | null) {
     return q.insertEvent.get({
       ticketId: ticket.id,
       siteId: ticket.siteId,
@@ -231,12 +231,15 @@ export function createStore(path: string) {
     }) as EventRow;
   }
 
-  function insertMessage(_tx: Db, ticketId: string, actor: ActorRef, body: string, internal: boolean, at: number) {
+  function insertMessage(ticketId: string, actor: ActorRef, body: string, internal: boolean, at: number) {
     return q.insertMessage.get({ id: newId('msg'), ticketId, authorKind: actor.kind, authorId: actor.id, body, internal, at }) as MessageRow;
   }
 
-  /** Writes the change's webhook deliveries into the outbox, inside the change's own transaction. */
-  function enqueueWebhooks(tx: Db, site: SiteRow, ticket: TicketRow, event: EventRow, message: MessageRow | null) {
+  /**
+   * Writes the change's webhook deliveries into the outbox. Called inside the change's
+   * transaction: better-sqlite3 has one connection, so every statement here is part of it.
+   */
+  function enqueueWebhooks(site: SiteRow, ticket: TicketRow, event: EventRow, message: MessageRow | null) {
     const types = webhookEventsFor(event, message);
     if (types.length === 0) return;
     const endpoints = q.liveEndpoints.all({ siteId: site.id });
@@ -245,7 +248,7 @@ export function createStore(path: string) {
     for (const type of types) {
       const payload = JSON.stringify(webhookPayload(type, site, ticket, customer, event, message));
       for (const endpoint of endpoints.filter((e) => e.events.includes(type))) {
-        tx.insert(webhookDeliveries)
+        db.insert(webhookDeliveries)
           .values({ id: newId('msg', 16), endpointId: endpoint.id, siteId: site.id, type, payload, status: 'pending', nextAttemptAt: event.at, createdAt: event.at })
           .run();
       }
@@ -261,8 +264,8 @@ export function createStore(path: string) {
       return { ticket: null, eventId: null };
     }
     const { event, message } = change;
-    const messageRow = message ? insertMessage(tx, ticket.id, actor, message.body, message.internal, event.at) : null;
-    const eventRow = insertEvent(tx, ticket, actor, event, messageRow?.id ?? null);
+    const messageRow = message ? insertMessage(ticket.id, actor, message.body, message.internal, event.at) : null;
+    const eventRow = insertEvent(ticket, actor, event, messageRow?.id ?? null);
     const publicActivity = isCustomerEvent(event.type) && !message?.internal;
     const agentReplied = actor.kind === 'agent' && message !== null && !message.internal;
     const updated = updateTicket(ticket.id, {
@@ -273,14 +276,14 @@ export function createStore(path: string) {
       ...(agentReplied ? { lastAgentReplyAt: event.at } : {}),
     });
     if (!updated) throw notFound();
-    enqueueWebhooks(tx, site, updated, eventRow, messageRow);
+    enqueueWebhooks(site, updated, eventRow, messageRow);
     return { ticket: updated, eventId: eventRow.id };
   }
 
   function applyOne(tx: Db, ref: TicketRef, actor: ActorRef, decide: Decide): Applied {
-    const ticket = loadTicket(tx, ref);
+    const ticket = loadTicket(ref);
     if (!ticket) throw notFound();
-    const site = siteById(tx, ticket.siteId);
+    const site = siteById(ticket.siteId);
     if (!site) throw notFound();
     return write(tx, ticket, site, actor, decide(ticket, site));
   }
@@ -318,7 +321,7 @@ export function createStore(path: string) {
 
     listSites: async () => db.select().from(sites).orderBy(asc(sites.createdAt)).all(),
 
-    getSite: async (id: string) => siteById(db, id) ?? null,
+    getSite: async (id: string) => siteById(id) ?? null,
 
     siteByKey: async (siteKey: string) => db.select().from(sites).where(eq(sites.siteKey, siteKey)).get() ?? null,
 
@@ -329,7 +332,7 @@ export function createStore(path: string) {
       id: string,
       patch: Partial<Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts'>>,
     ) => {
-      if (Object.keys(patch).length === 0) return siteById(db, id) ?? null;
+      if (Object.keys(patch).length === 0) return siteById(id) ?? null;
       return db.update(sites).set(patch).where(eq(sites.id, id)).returning().get() ?? null;
     },
 
@@ -426,11 +429,11 @@ export function createStore(path: string) {
           contactName: input.contactName ?? null,
           at: event.at,
         }) as TicketRow;
-        const messageRow = insertMessage(tx, id, input.messageAuthor, input.body, false, event.at);
-        const eventRow = insertEvent(tx, ticket, actor, event, messageRow.id);
+        const messageRow = insertMessage(id, input.messageAuthor, input.body, false, event.at);
+        const eventRow = insertEvent(ticket, actor, event, messageRow.id);
         eventIds.push(eventRow.id);
-        const site = siteById(tx, input.siteId);
-        if (site) enqueueWebhooks(tx, site, ticket, eventRow, messageRow);
+        const site = siteById(input.siteId);
+        if (site) enqueueWebhooks(site, ticket, eventRow, messageRow);
         if (idem) {
           tx.insert(idempotencyKeys)
             .values({ scope: idem.scope, key: idem.key, bodyHash: idem.bodyHash, ticketId: id, createdAt: event.at })
@@ -453,7 +456,7 @@ export function createStore(path: string) {
         const done: { ticketId: string; from: string; applied: Applied }[] = [];
         for (const ticketId of ticketIds) {
           const ticket = ticketById.get({ id: ticketId });
-          const site = ticket && siteById(tx, ticket.siteId);
+          const site = ticket && siteById(ticket.siteId);
           if (!ticket || !site) continue;
           let change: Change;
           try {
@@ -466,7 +469,7 @@ export function createStore(path: string) {
         return done;
       }),
 
-    getTicket: async (ref: TicketRef) => loadTicket(db, ref) ?? null,
+    getTicket: async (ref: TicketRef) => loadTicket(ref) ?? null,
 
     ticketsByIds: async (ids: string[]) => (ids.length === 0 ? [] : db.select().from(tickets).where(inArray(tickets.id, ids)).all()),
 
