@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
 import { EventSource } from 'eventsource';
+import { afterAll, beforeAll } from 'vitest';
 import type { AppRouter } from '../../server/api/app-router.js';
 import { createServer, type ServerOptions } from '../../server/http/create-server.js';
 
@@ -112,6 +113,16 @@ export async function startTestServer(options: Partial<ServerOptions> = {}) {
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+/** One test server for a test file, handed over through `use` once started, closed after the file. */
+export function useTestServer(use: (t: TestServer) => void, options: Partial<ServerOptions> = {}) {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(options);
+    use(server);
+  });
+  afterAll(() => server?.close());
+}
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

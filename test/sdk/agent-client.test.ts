@@ -1,19 +1,18 @@
 import { EventSource } from 'eventsource';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createAgentClient, createCustomerClient } from '../../sdk/index.js';
-import { DAY, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { DAY, useTestServer, type TestServer } from '../helpers/test-server.js';
 
 describe('the agent client', () => {
   let t: TestServer;
   let agent: ReturnType<typeof createAgentClient>;
   let ada: string;
+  useTestServer((server) => (t = server));
   beforeAll(async () => {
-    t = await startTestServer();
     const anonymous = createAgentClient({ url: t.url, secretKey: t.site.secretKey, EventSource });
     ada = (await anonymous.agents.upsert({ email: 'ada@shop.test', name: 'Ada' })).id;
     agent = anonymous.as(ada);
   });
-  afterAll(() => t.close());
 
   const customerTicket = async (subject = 'Help') => {
     t.clock.advance(1000);

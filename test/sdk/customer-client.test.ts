@@ -1,16 +1,15 @@
 import { EventSource } from 'eventsource';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CloseloopError, createAgentClient, createCustomerClient, signIdentity } from '../../sdk/index.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { useTestServer, type TestServer } from '../helpers/test-server.js';
 
 describe('the customer client', () => {
   let t: TestServer;
   let agent: ReturnType<typeof createAgentClient>;
+  useTestServer((server) => (t = server));
   beforeAll(async () => {
-    t = await startTestServer();
     agent = createAgentClient({ url: t.url, secretKey: t.site.secretKey });
   });
-  afterAll(() => t.close());
 
   const customer = (extra: Partial<Parameters<typeof createCustomerClient>[0]> = {}) =>
     createCustomerClient({ url: t.url, siteKey: t.site.siteKey, EventSource, ...extra });

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createAgentClient, createCustomerClient, signWebhook, verifyWebhook } from '../../sdk/index.js';
 import { BACKOFF_SECONDS } from '../../server/webhooks/deliverer.js';
-import { HOUR, startTestServer, type TestServer } from '../helpers/test-server.js';
+import { HOUR, startTestServer, useTestServer, type TestServer } from '../helpers/test-server.js';
 
 interface Received {
   id: string;
@@ -36,11 +36,10 @@ async function startReceiver(answer: (id: string, seen: number) => number) {
 describe('webhooks', () => {
   let t: TestServer;
   let agent: ReturnType<typeof createAgentClient>;
+  useTestServer((server) => (t = server));
   beforeAll(async () => {
-    t = await startTestServer();
     agent = createAgentClient({ url: t.url, secretKey: t.site.secretKey });
   });
-  afterAll(() => t.close());
 
   /** Delivers until nothing is pending, moving the injected clock along the backoff schedule. */
   async function deliverAll() {

@@ -3,8 +3,8 @@ import { within } from '@testing-library/preact';
 import { EventSource } from 'eventsource';
 import { startApp } from '../../widget/app/start.js';
 import type { Messages } from '../../widget/app/i18n.js';
-import { afterAll, afterEach, beforeAll } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { afterEach } from 'vitest';
+import { useTestServer, type TestServer } from '../helpers/test-server.js';
 
 export interface Mounted {
   host: HTMLElement;
@@ -61,12 +61,7 @@ export function mountWidget(
 
 /** A test server for the file, and a clean page after each test: the widget unmounted, storage cleared. */
 export function useWidgetServer(use: (t: TestServer) => void, mounted: () => Mounted | undefined) {
-  let server: TestServer | undefined;
-  beforeAll(async () => {
-    server = await startTestServer();
-    use(server);
-  });
-  afterAll(() => server?.close());
+  useTestServer(use);
   afterEach(() => {
     mounted()?.unmount();
     localStorage.clear();

@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, errorCode, failure, HOUR, startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DAY, errorCode, failure, HOUR, useTestServer, type TestServer } from '../../helpers/test-server.js';
 import { open } from '../../helpers/sqlite.js';
 
 describe('agent procedures', () => {
   let t: TestServer;
   let ada: Awaited<ReturnType<TestServer['agent']>>;
+  useTestServer((server) => (t = server));
   beforeAll(async () => {
-    t = await startTestServer();
     ada = await t.agent({ name: 'Ada', email: 'ada@shop.test' });
   });
-  afterAll(() => t.close());
 
   const newTicket = async (subject = 'Help') => {
     t.clock.advance(1000);

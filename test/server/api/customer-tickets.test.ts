@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY, errorCode, failure, HOUR, startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DAY, errorCode, failure, HOUR, useTestServer, type TestServer } from '../../helpers/test-server.js';
 
 describe('a customer’s tickets', () => {
   let t: TestServer;
   let agent: Awaited<ReturnType<TestServer['agent']>>;
+  useTestServer((server) => (t = server));
   beforeAll(async () => {
-    t = await startTestServer();
     agent = await t.agent();
   });
-  afterAll(() => t.close());
 
   it('opens a ticket as new, with its first message in the thread and the actions the customer may take', async () => {
     const c = await t.customer();

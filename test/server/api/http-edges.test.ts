@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORIGIN, rawPost, startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { ORIGIN, rawPost, startTestServer, useTestServer, type TestServer } from '../../helpers/test-server.js';
 
 describe('the HTTP edge', () => {
   let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(() => t.close());
+  useTestServer((server) => (t = server));
 
   it('answers /healthz with 200, and unknown paths with a JSON 404', async () => {
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);

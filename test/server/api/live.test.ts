@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer, type TestServer } from '../../helpers/test-server.js';
 
 interface Item {
   eventId: number;
@@ -51,11 +51,10 @@ function collect(subscribe: (handlers: { onData: (d: { id: string; data: Item })
 describe('live updates over server-sent events', () => {
   let t: TestServer;
   let agent: Awaited<ReturnType<TestServer['agent']>>;
+  useTestServer((server) => (t = server));
   beforeAll(async () => {
-    t = await startTestServer();
     agent = await t.agent();
   });
-  afterAll(() => t.close());
 
   const from = async () => String(await t.store.maxEventId());
 

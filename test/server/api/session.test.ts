@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode, signTestIdentity, startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { describe, expect, it } from 'vitest';
+import { errorCode, signTestIdentity, useTestServer, type TestServer } from '../../helpers/test-server.js';
 
 describe('customer sessions', () => {
   let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(() => t.close());
+  useTestServer((server) => (t = server));
 
   it('starts an anonymous session with an opaque token of at least 128 random bits', async () => {
     const a = await t.customer();

@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createStore } from '../../../server/store/store.js';
 import { sweep } from '../../../server/tickets/sweeper.js';
-import { DAY, HOUR, startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { DAY, HOUR, useTestServer, type TestServer } from '../../helpers/test-server.js';
 
 describe('the sweeper', () => {
   let t: TestServer;
   let agent: Awaited<ReturnType<TestServer['agent']>>;
+  useTestServer((server) => (t = server));
   beforeAll(async () => {
-    t = await startTestServer();
     agent = await t.agent();
   });
-  afterAll(() => t.close());
 
   async function resolvedTicket() {
     const c = await t.customer();
