@@ -50,7 +50,8 @@ export function createWidgetFiles(folder = widgetFolder()) {
     if (!name || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
     const file = load(name);
     if (!file) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('The widget is not built: run npm run build\n');
+      const why = folder ? `No such widget file: ${name}` : 'The widget is not built: run npm run build';
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`${why}\n`);
       return true;
     }
     const headers: Record<string, string> = {
