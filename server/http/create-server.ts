@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { appRouter } from '../api/app-router.js';
 import type { AppDeps, Context } from '../api/context.js';
@@ -8,6 +9,7 @@ import { createStreamTickets } from '../live/stream-tickets.js';
 import { createStore, type Store } from '../store/store.js';
 import { sweep } from '../tickets/sweeper.js';
 import { createRateLimiter, type RateLimit } from './rate-limiter.js';
+import { createRpcHandler } from './rpc-handler.js';
 import { createDeliverer } from '../webhooks/deliverer.js';
 import { createWidgetFiles } from './widget-files.js';
 
@@ -93,27 +95,41 @@ export function createServer(options: ServerOptions) {
     return first || req.socket.remoteAddress || 'unknown';
   };
 
+  const maxBatchSize = options.maxBatchSize ?? 20;
+  const contextOf = (req: http.IncomingMessage, connectionParams: Context['connectionParams']): Context => ({
+    app,
+    headers: req.headers,
+    ip: clientIp(req),
+    connectionParams,
+  });
+  const reportError = (error: TRPCError, path: string | undefined) => {
+    if (error.code === 'INTERNAL_SERVER_ERROR') logError(`closeloop: ${path ?? 'request'} failed`, error.cause ?? error);
+  };
+  const rpc = createRpcHandler({
+    router: appRouter,
+    maxBatchSize,
+    maxBodyBytes,
+    createContext: (req) => contextOf(req, null),
+    onError: reportError,
+    headers: { vary: 'trpc-accept, accept, Origin' },
+  });
+  // tRPC's own adapter answers what the lean handler leaves: subscriptions and the unusual.
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: maxBodyBytes,
-    maxBatchSize: options.maxBatchSize ?? 20,
-    createContext: ({ req, info }): Context => ({
-      app,
-      headers: req.headers,
-      ip: clientIp(req),
-      connectionParams: info.connectionParams,
-    }),
+    maxBatchSize,
+    createContext: ({ req, info }): Context => contextOf(req, info.connectionParams),
     responseMeta: () => ({ headers: new Headers([['vary', 'Origin']]) }),
-    onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') logError(`closeloop: ${path ?? 'request'} failed`, error.cause ?? error);
-    },
+    onError: ({ error, path }) => reportError(error, path),
   });
 
   const widgetFiles = createWidgetFiles();
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
     if (path === '/healthz') return json(res, 200, { ok: true });
     if (widgetFiles(req, res, path)) return;
     if (!path.startsWith('/trpc/')) return json(res, 404, { error: { message: 'Not found', data: { code: 'NOT_FOUND' } } });
@@ -137,6 +153,8 @@ export function createServer(options: ServerOptions) {
       res.setHeader('connection', 'close');
       return json(res, 413, { error: { message: 'Request body too large', data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } } });
     }
+    const search = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
+    if (await rpc(req, res, path.slice('/trpc/'.length), search)) return;
     await trpc(req, res);
   }
 
