@@ -1,12 +1,14 @@
 /**
  * The one module that touches the database. Every function is async from the
  * outside; inside, better-sqlite3 runs a synchronous read → decide → write under
- * BEGIN IMMEDIATE (an `await` inside would commit early). This is the seam a
+ * BEGIN IMMEDIATE (an `await` inside would commit early), possibly sharing one
+ * transaction with other writes asked for at the same moment. This is the seam a
  * PostgreSQL store would implement.
  */
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, max, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { isCustomerEvent, type Change, type LifecycleEvent } from '../lifecycle/lifecycle.js';
 import { DomainError, invalid, notFound } from '../lifecycle/errors.js';
+import { createGroupCommit } from './group-commit.js';
 import { newId, sha256 } from './ids.js';
 import { openDatabase, type Db } from './open-database.js';
 import {
@@ -89,7 +91,9 @@ export type Store = ReturnType<typeof createStore>;
 
 export function createStore(path: string) {
   const { db, sqlite } = openDatabase(path);
-  const immediate = <T>(fn: (tx: Db) => T): T => db.transaction((tx) => fn(tx as unknown as Db), { behavior: 'immediate' });
+  const groupWrite = createGroupCommit(sqlite);
+  /** A read → decide → write, run synchronously inside BEGIN IMMEDIATE (see group-commit.ts). */
+  const immediate = <T>(fn: (tx: Db) => T): Promise<T> => groupWrite(() => fn(db));
 
   // Hot queries are built and prepared once: rebuilding SQL and re-preparing it on every
   // call was most of a request's CPU time (see the bench). Prepared statements run on the
