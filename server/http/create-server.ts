@@ -109,7 +109,7 @@ export function createServer(options: ServerOptions) {
     router: appRouter,
     maxBatchSize,
     maxBodyBytes,
-    createContext: (req) => contextOf(req, null),
+    createContext: contextOf,
     onError: reportError,
     headers: { vary: 'trpc-accept, accept, Origin' },
   });
@@ -154,7 +154,7 @@ export function createServer(options: ServerOptions) {
       return json(res, 413, { error: { message: 'Request body too large', data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } } });
     }
     const search = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
-    if (await rpc(req, res, path.slice('/trpc/'.length), search)) return;
+    if (await rpc.handle(req, res, path.slice('/trpc/'.length), search)) return;
     await trpc(req, res);
   }
 

@@ -4,10 +4,11 @@
  * tRPC's own Node adapter turns every call into a Fetch `Request` with an
  * `AbortSignal` and a body stream, then a `Response`: a CPU profile showed that
  * costing more than our whole SQLite write. This answers the common shapes
- * (JSON queries by GET, JSON mutations by POST, batched or not) with the same
- * wire format, status codes and error shapes, calling the same procedures.
- * Everything else — subscriptions, streaming batches, odd methods or content
- * types, unknown paths — returns `false` untouched, for tRPC's adapter to answer.
+ * (JSON queries by GET, JSON mutations by POST, batched or not, and
+ * subscriptions as SSE) with the same wire format, status codes and error
+ * shapes, calling the same procedures. Everything else — streaming batches, odd
+ * methods or content types, unknown paths — returns `false` untouched, for
+ * tRPC's adapter to answer.
  */
 import type http from 'node:http';
 import { getTRPCErrorFromUnknown, TRPCError, type AnyProcedure, type AnyRouter } from '@trpc/server';
@@ -15,6 +16,7 @@ import { getHTTPStatusCode } from '@trpc/server/http';
 // The one internal used: the shape tRPC's adapter gives an error, through our formatter.
 // @trpc/server is pinned to a patch range; the wire tests compare both adapters.
 import { getErrorShape } from '@trpc/server/unstable-core-do-not-import';
+import { createSseStreams } from './sse-streams.js';
 
 type Call = { path: string; procedure: AnyProcedure };
 
@@ -22,7 +24,7 @@ export interface RpcHandlerOptions<TContext> {
   router: AnyRouter;
   maxBatchSize: number;
   maxBodyBytes: number;
-  createContext: (req: http.IncomingMessage) => TContext;
+  createContext: (req: http.IncomingMessage, connectionParams: Record<string, string> | null) => TContext;
   onError: (error: TRPCError, path: string) => void;
   /** Headers every answer carries (tRPC's adapter sends the same ones). */
   headers: Record<string, string>;
@@ -40,12 +42,8 @@ function callsOf(router: AnyRouter, req: http.IncomingMessage, pathname: string,
   if (req.method !== 'GET' && req.method !== 'POST') return null;
   if (req.headers['trpc-accept'] !== undefined) return null;
   if (req.method === 'POST' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return null;
-  let joined: string;
-  try {
-    joined = decodeURIComponent(pathname);
-  } catch {
-    return null;
-  }
+  const joined = safeDecode(pathname);
+  if (joined === null) return null;
   const paths = batch ? joined.split(',') : [joined];
   if (paths.length > maxBatchSize) return null;
   const calls: Call[] = [];
@@ -59,6 +57,44 @@ function callsOf(router: AnyRouter, req: http.IncomingMessage, pathname: string,
 }
 
 /** The body as text; past `limit` it stops reading and the connection closes after the answer. */
+/** A live stream's call, or null when this is not one we answer (bad connection params included). */
+function subscriptionOf(router: AnyRouter, req: http.IncomingMessage, pathname: string, search: URLSearchParams) {
+  if (req.method !== 'GET' || search.get('batch') === '1') return null;
+  const procedure = procedureAt(router, safeDecode(pathname) ?? '');
+  if (procedure?._def.type !== 'subscription') return null;
+  const raw = search.get('connectionParams');
+  if (raw === null) return { procedure, connectionParams: null };
+  let params: unknown;
+  try {
+    params = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (params === null) return { procedure, connectionParams: null };
+  if (typeof params !== 'object' || Array.isArray(params) || Object.values(params).some((v) => typeof v !== 'string')) return null;
+  return { procedure, connectionParams: params as Record<string, string> };
+}
+
+/** A stream's input, with the id it resumes from (header or query, as tRPC reads it). */
+function streamInput(req: http.IncomingMessage, search: URLSearchParams): unknown {
+  const raw = search.get('input');
+  let input: unknown = raw ? JSON.parse(raw) : undefined;
+  const header = req.headers['last-event-id'];
+  const lastEventId = (typeof header === 'string' ? header : null) ?? search.get('lastEventId') ?? search.get('Last-Event-Id');
+  if (!lastEventId) return input;
+  if (input && typeof input === 'object' && !Array.isArray(input)) return { ...input, lastEventId };
+  input ??= { lastEventId };
+  return input;
+}
+
+function safeDecode(text: string) {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
 function readBody(req: http.IncomingMessage, res: http.ServerResponse, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -97,6 +133,32 @@ function inputsOf(raw: string | null, batch: boolean, count: number): Record<num
 export function createRpcHandler<TContext>(options: RpcHandlerOptions<TContext>) {
   const { router, maxBatchSize, maxBodyBytes } = options;
   const config = router._def._config;
+  const sse = createSseStreams({
+    pingMs: config.sse?.ping?.enabled ? (config.sse.ping.intervalMs ?? 1000) : 2 ** 31 - 1,
+    client: config.sse?.client ?? {},
+  });
+
+  function serveStream(req: http.IncomingMessage, res: http.ServerResponse, path: string, search: URLSearchParams, call: NonNullable<ReturnType<typeof subscriptionOf>>) {
+    const ctx = options.createContext(req, call.connectionParams);
+    let input: unknown;
+    const getRawInput = async () => {
+      try {
+        return (input = streamInput(req, search));
+      } catch (cause) {
+        throw asTRPCError(cause);
+      }
+    };
+    return sse.stream(
+      res,
+      options.headers,
+      async (signal) => (await call.procedure({ path, ctx, type: 'subscription', signal, getRawInput, batchIndex: 0 })) as AsyncIterable<unknown>,
+      (cause) => {
+        const error = getTRPCErrorFromUnknown(cause);
+        options.onError(error, path);
+        return getErrorShape({ config, ctx, error, input, path, type: 'subscription' });
+      },
+    );
+  }
 
   async function run(call: Call, index: number, ctx: TContext, inputs: Promise<Record<number, unknown>>) {
     const { path, procedure } = call;
@@ -113,7 +175,12 @@ export function createRpcHandler<TContext>(options: RpcHandlerOptions<TContext>)
   }
 
   /** Answers the request and returns true, or returns false having touched nothing. */
-  return async function handleRpc(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, search: URLSearchParams) {
+  async function handleRpc(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, search: URLSearchParams) {
+    const stream = subscriptionOf(router, req, pathname, search);
+    if (stream) {
+      await serveStream(req, res, safeDecode(pathname)!, search, stream);
+      return true;
+    }
     const batch = search.get('batch') === '1';
     const calls = callsOf(router, req, pathname, batch, maxBatchSize);
     if (!calls) return false;
@@ -122,7 +189,7 @@ export function createRpcHandler<TContext>(options: RpcHandlerOptions<TContext>)
       throw asTRPCError(cause);
     });
     inputs.catch(() => {}); // each call reports it
-    const ctx = options.createContext(req);
+    const ctx = options.createContext(req, null);
     const outcomes = await Promise.all(calls.map((call, i) => run(call, i, ctx, inputs)));
     const bodies = outcomes.map((o) => ('error' in o ? { error: o.error } : o));
     const errors = outcomes.map((o) => ('cause' in o ? o.cause : undefined)) as TRPCError[];
@@ -130,5 +197,13 @@ export function createRpcHandler<TContext>(options: RpcHandlerOptions<TContext>)
     res.writeHead(status, { ...options.headers, 'content-type': 'application/json' });
     res.end(JSON.stringify(batch ? bodies : bodies[0]));
     return true;
+  }
+
+  return {
+    handle: handleRpc,
+    /** Live streams open now. */
+    get openStreams() {
+      return sse.openCount;
+    },
   };
 }

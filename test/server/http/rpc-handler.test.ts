@@ -84,6 +84,45 @@ describe('the lean tRPC handler', () => {
     });
   }
 
+  /** Reads a live stream until `enough` says so (or it ends), then hangs up. */
+  async function readStream(base: string, path: string, headers: Record<string, string>, enough: (text: string) => boolean) {
+    const abort = new AbortController();
+    const res = await fetch(`${base}/trpc/${path}`, { headers: { accept: 'text/event-stream', ...headers }, signal: abort.signal });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!enough(text)) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    abort.abort();
+    return { status: res.status, type: res.headers.get('content-type'), cache: res.headers.get('cache-control'), text: normalise(text) };
+  }
+  const streamTicket = async () => {
+    const res = await fetch(`${t.url}/trpc/session.streamTicket`, { method: 'POST', headers: { authorization: `Bearer ${token}`, ...json } });
+    return ((await res.json()) as { result: { data: { ticket: string } } }).result.data.ticket;
+  };
+  const streamPath = (ticket: string) => `tickets.onChange?input=${input({ lastEventId: null })}&connectionParams=${input({ streamTicket: ticket })}`;
+  const frames = (n: number) => (text: string) => text.split('\n\n\n').length > n;
+
+  it('streams a resumed live feed exactly as tRPC’s adapter does', async () => {
+    // From event 0: both replay this customer's events from the table, in the same frames.
+    const ours = await readStream(t.url, streamPath(await streamTicket()), { 'last-event-id': '0' }, frames(4));
+    const theirs = await readStream(referenceUrl, streamPath(await streamTicket()), { 'last-event-id': '0' }, frames(4));
+    expect(ours.text).toContain('event: connected');
+    expect(ours.text).toMatch(/data: \{"eventId":\d+,"ticketId":"tk_\*","type":"created"/);
+    expect(ours).toEqual(theirs);
+  });
+
+  it('sends a refused stream the same connected and serialized-error events, then ends it', async () => {
+    const ours = await readStream(t.url, streamPath('st_forged'), {}, () => false);
+    const theirs = await readStream(referenceUrl, streamPath('st_forged'), {}, () => false);
+    expect(ours.text).toContain('event: serialized-error');
+    expect(ours.text).toContain('"code":"UNAUTHORIZED"');
+    expect(ours).toEqual(theirs);
+  });
+
   it('answers without a token the same way too', async () => {
     const ask = async (base: string) => {
       const res = await fetch(`${base}/trpc/tickets.list`);
