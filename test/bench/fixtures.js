@@ -19,7 +19,9 @@ export async function seedDatabase(path) {
 
 /** Starts a server script as a child process; resolves once it listens. */
 export function startChild(script, args) {
-  const child = fork(new URL(`./servers/${script}`, import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // --expose-gc: memory per connection is measured after a full collection, so it counts what
+  // the connections hold, not garbage the setup requests left behind.
+  const child = fork(new URL(`./servers/${script}`, import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] });
   const ask = (cmd) =>
     new Promise((resolve) => {
       const on = (m) => {

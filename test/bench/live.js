@@ -51,22 +51,31 @@ export async function live({ quick }) {
       for (const token of tokens.slice(0, SAMPLE)) {
         tickets.push((await post(server.url, 'tickets.create', { authorization: `Bearer ${token}` }, { subject: 'Live', message: 'x' })).id);
       }
-      const before = server.memory().rss;
       const waiting = new Map();
       const closers = [];
-      for (let i = 0; i < count; i += 100) {
-        await Promise.all(
-          tokens.slice(i, i + 100).map(async (token, j) => {
-            const { ticket } = await post(server.url, 'session.streamTicket', { authorization: `Bearer ${token}` }, undefined);
-            const index = i + j;
-            closers.push(await openStream(server.url, ticket, (chunk) => {
-              if (chunk.includes('"replied"')) waiting.get(index)?.();
-            }));
-          }),
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      const after = server.memory().rss;
+      const openFrom = async (from, to) => {
+        for (let i = from; i < to; i += 100) {
+          await Promise.all(
+            tokens.slice(i, Math.min(i + 100, to)).map(async (token, j) => {
+              const { ticket } = await post(server.url, 'session.streamTicket', { authorization: `Bearer ${token}` }, undefined);
+              const index = i + j;
+              closers.push(await openStream(server.url, ticket, (chunk) => {
+                if (chunk.includes('"replied"')) waiting.get(index)?.();
+              }));
+            }),
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await server.ask('gc');
+        return server.memory().rss;
+      };
+      // The first half warms the process up (compiled code, pools, the heap's young generation);
+      // the second half shows what one more open connection costs.
+      const warm = Math.round(count / 2);
+      await server.ask('gc');
+      const idle = server.memory().rss;
+      const before = await openFrom(0, warm);
+      const after = await openFrom(warm, count);
       const times = [];
       for (let i = 0; i < tickets.length; i++) {
         const heard = new Promise((resolve) => waiting.set(i, resolve));
@@ -77,7 +86,9 @@ export async function live({ quick }) {
       }
       rows.push({
         connections: count,
-        perConnectionKB: Math.round((after - before) / count / 1024),
+        perConnectionKB: Math.round((after - before) / (count - warm) / 1024),
+        // Everything the streams added, warm-up included: an upper bound.
+        overallPerConnectionKB: Math.round((after - idle) / count / 1024),
         serverRssMB: Math.round(after / 1024 / 1024),
         replyToEventP50: +percentile(times, 50).toFixed(1),
         replyToEventP99: +percentile(times, 99).toFixed(1),

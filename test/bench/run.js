@@ -57,7 +57,7 @@ console.log(`   idle: Closeloop ${mb(t.memory.idle.closeloop)}, baseline ${mb(t.
 console.log('\n6. Live updates (open customer subscriptions)');
 results.live = await live({ quick });
 for (const r of results.live) {
-  console.log(`   ${String(r.connections).padStart(6)} streams: ${r.perConnectionKB} KB per connection (budget 30 KB), server RSS ${r.serverRssMB} MB; agent reply -> customer event p50 ${r.replyToEventP50} ms, p99 ${r.replyToEventP99} ms`);
+  console.log(`   ${String(r.connections).padStart(6)} streams: ${r.perConnectionKB} KB per connection (budget 30 KB; ${r.overallPerConnectionKB} KB counting warm-up), server RSS ${r.serverRssMB} MB; agent reply -> customer event p50 ${r.replyToEventP50} ms, p99 ${r.replyToEventP99} ms`);
 }
 
 mkdirSync('test/bench/results', { recursive: true });

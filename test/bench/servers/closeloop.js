@@ -1,5 +1,5 @@
 // The server under test, in its own process: prints {"port"} once listening,
-// then answers IPC requests: {cmd: 'rss'} and {cmd: 'sweep'}.
+// then answers IPC requests: {cmd: 'rss'}, {cmd: 'gc'} (a full collection) and {cmd: 'sweep'}.
 import { createServer } from '../../../dist/server/index.js';
 
 const [db] = process.argv.slice(2);
@@ -16,6 +16,10 @@ process.send?.({ ready: true, port });
 process.on('SIGINT', () => process.exit(0));
 process.on('message', async (message) => {
   if (message.cmd === 'rss') process.send?.({ rss: process.memoryUsage().rss });
+  if (message.cmd === 'gc') {
+    globalThis.gc?.();
+    process.send?.({ collected: true });
+  }
   if (message.cmd === 'sweep') {
     const started = performance.now();
     const changes = await server.sweep();
