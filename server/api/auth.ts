@@ -40,8 +40,7 @@ async function customerAuth(ctx: Context, type: string): Promise<{ site: SiteRow
   }
   const token = bearer(ctx.headers);
   const found = token?.startsWith('cls_') ? await store.sessionByToken(token) : null;
-  const site = found && (await store.getSite(found.session.siteId));
-  return found && site ? { site, customer: found.customer, token } : null;
+  return found ? { site: found.site, customer: found.customer, token } : null;
 }
 
 /** Procedures a customer calls with their session token (or a stream ticket, for live streams). */

@@ -69,7 +69,7 @@ export const customerTicketsRouter = router({
     if (!ticket || customerStatus(ticket.status as Status) === null) throw notFound();
     return {
       ticket: customerTicket(ticket, ctx.site, ctx.app.now()),
-      timeline: await buildTimeline(ctx.app.store, ticket, 'customer'),
+      timeline: await buildTimeline(ctx.app.store, ticket, 'customer', ctx.customer),
     };
   }),
 

@@ -1,15 +1,21 @@
 import { isCustomerEvent, type ActorKind, type EventType } from '../lifecycle/lifecycle.js';
 import { eventItem, messageItem, type Person, type TimelineItem } from '../api/dto.js';
-import type { Store, TicketRow } from '../store/store.js';
+import type { CustomerRow, Store, TicketRow } from '../store/store.js';
 
 /** Events whose message already stands in the thread for them. */
 const SHOWN_BY_MESSAGE = new Set<string>(['replied', 'note_added']);
 
 /**
  * One time-ordered thread. A customer gets public messages and public events
- * only; an agent gets everything, internal notes included.
+ * only; an agent gets everything, internal notes included. `customer` is the
+ * ticket's customer when the caller already has it.
  */
-export async function buildTimeline(store: Store, ticket: TicketRow, audience: 'customer' | 'agent'): Promise<TimelineItem[]> {
+export async function buildTimeline(
+  store: Store,
+  ticket: TicketRow,
+  audience: 'customer' | 'agent',
+  customer?: CustomerRow | null,
+): Promise<TimelineItem[]> {
   const forAgent = audience === 'agent';
   const { messages, events } = await store.timeline(ticket.id, { includeInternal: forAgent });
   const visibleEvents = events.filter(
@@ -22,8 +28,8 @@ export async function buildTimeline(store: Store, ticket: TicketRow, audience: '
       (a) => [a.id, a.name],
     ),
   );
-  const customer = await store.getCustomer(ticket.customerId);
-  const customerName = customer?.name ?? ticket.contactName ?? null;
+  const owner = customer === undefined ? await store.getCustomer(ticket.customerId) : customer;
+  const customerName = owner?.name ?? ticket.contactName ?? null;
   const person = (kind: string, id: string | null): Person => ({
     kind: kind as ActorKind,
     name: kind === 'agent' ? (id ? (agentNames.get(id) ?? null) : null) : kind === 'customer' ? customerName : null,
