@@ -53,7 +53,7 @@ function json(res: http.ServerResponse, status: number, body: unknown) {
 /** The Closeloop server: the tRPC API at /trpc, /healthz, and the sweeper. Mountable in any Node app via `handle`. */
 export function createServer(options: ServerOptions) {
   const now = options.now ?? Date.now;
-  const store = typeof options.db === 'string' ? createStore(options.db) : options.db;
+  const store = typeof options.db === 'string' ? createStore(options.db, { checkpointEveryMs: 100 }) : options.db;
   const ownsStore = typeof options.db === 'string';
   const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
   const logError = options.logError ?? ((message, error) => console.error(message, error));

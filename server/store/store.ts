@@ -8,6 +8,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, max, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { isCustomerEvent, type Change, type LifecycleEvent } from '../lifecycle/lifecycle.js';
 import { DomainError, invalid, notFound } from '../lifecycle/errors.js';
+import { startCheckpointer } from './checkpointer.js';
 import { createGroupCommit } from './group-commit.js';
 import { newId, sha256 } from './ids.js';
 import { openDatabase, type Db } from './open-database.js';
@@ -89,8 +90,14 @@ export interface NewTicket {
 
 export type Store = ReturnType<typeof createStore>;
 
-export function createStore(path: string) {
+export interface StoreOptions {
+  /** Checkpoint the WAL on a worker thread this often, instead of inside commits (long-running servers). */
+  checkpointEveryMs?: number;
+}
+
+export function createStore(path: string, options: StoreOptions = {}) {
   const { db, sqlite } = openDatabase(path);
+  const checkpointer = options.checkpointEveryMs && path !== ':memory:' ? startCheckpointer(sqlite, path, options.checkpointEveryMs) : null;
   const groupWrite = createGroupCommit(sqlite);
   /** A read → decide → write, run synchronously inside BEGIN IMMEDIATE (see group-commit.ts). */
   const immediate = <T>(fn: (tx: Db) => T): Promise<T> => groupWrite(() => fn(db));
@@ -108,9 +115,10 @@ export function createStore(path: string) {
       .where(and(eq(tickets.id, p('id')), eq(tickets.siteId, p('siteId')), eq(tickets.customerId, p('customerId'))))
       .prepare(),
     session: db
-      .select({ session: customerSessions, customer: customers })
+      .select({ session: customerSessions, customer: customers, site: sites })
       .from(customerSessions)
       .innerJoin(customers, eq(customers.id, customerSessions.customerId))
+      .innerJoin(sites, eq(sites.id, customerSessions.siteId))
       .where(and(eq(customerSessions.tokenHash, p('hash')), isNull(customerSessions.revokedAt)))
       .prepare(),
     customer: db.select().from(customers).where(eq(customers.id, p('id'))).prepare(),
@@ -304,6 +312,7 @@ export function createStore(path: string) {
     path,
 
     close: async () => {
+      await checkpointer?.stop();
       sqlite.close();
     },
 
@@ -361,6 +370,7 @@ export function createStore(path: string) {
       });
     },
 
+    /** A live session with its customer and site, in one query (every customer call starts here). */
     sessionByToken: async (token: string) => q.session.get({ hash: sha256(token) }) ?? null,
 
     revokeSession: async (token: string, now: number) => {
