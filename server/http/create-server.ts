@@ -53,7 +53,7 @@ function json(res: http.ServerResponse, status: number, body: unknown) {
 /** The Closeloop server: the tRPC API at /trpc, /healthz, and the sweeper. Mountable in any Node app via `handle`. */
 export function createServer(options: ServerOptions) {
   const now = options.now ?? Date.now;
-  const store = typeof options.db === 'string' ? createStore(options.db, { checkpointEveryMs: 100 }) : options.db;
+  const store = typeof options.db === 'string' ? createStore(options.db, { checkpointEveryMs: 20 }) : options.db;
   const ownsStore = typeof options.db === 'string';
   const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
   const logError = options.logError ?? ((message, error) => console.error(message, error));
@@ -113,7 +113,7 @@ export function createServer(options: ServerOptions) {
     onError: reportError,
     headers: { vary: 'trpc-accept, accept, Origin' },
   });
-  // tRPC's own adapter answers what the lean handler leaves: subscriptions and the unusual.
+  // tRPC's own adapter answers what the lean handler leaves: streaming batches, odd methods and content types, unknown paths.
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/trpc/',
@@ -154,7 +154,7 @@ export function createServer(options: ServerOptions) {
       return json(res, 413, { error: { message: 'Request body too large', data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } } });
     }
     const search = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
-    if (await rpc.handle(req, res, path.slice('/trpc/'.length), search)) return;
+    if (await rpc(req, res, path.slice('/trpc/'.length), search)) return;
     await trpc(req, res);
   }
 

@@ -1,5 +1,5 @@
 /**
- * The hot path for tRPC queries and mutations, straight on node:http.
+ * The hot path for tRPC calls and live streams, straight on node:http.
  *
  * tRPC's own Node adapter turns every call into a Fetch `Request` with an
  * `AbortSignal` and a body stream, then a `Response`: a CPU profile showed that
@@ -13,8 +13,9 @@
 import type http from 'node:http';
 import { getTRPCErrorFromUnknown, TRPCError, type AnyProcedure, type AnyRouter } from '@trpc/server';
 import { getHTTPStatusCode } from '@trpc/server/http';
-// The one internal used: the shape tRPC's adapter gives an error, through our formatter.
-// @trpc/server is pinned to a patch range; the wire tests compare both adapters.
+// From tRPC's core (with isTrackedEnvelope in sse-streams): the shape its adapter gives an
+// error, through our formatter. @trpc/server is pinned to a patch range, and
+// test/server/http/rpc-handler.test.ts compares both adapters on the wire.
 import { getErrorShape } from '@trpc/server/unstable-core-do-not-import';
 import { createSseStreams } from './sse-streams.js';
 
@@ -56,7 +57,6 @@ function callsOf(router: AnyRouter, req: http.IncomingMessage, pathname: string,
   return calls;
 }
 
-/** The body as text; past `limit` it stops reading and the connection closes after the answer. */
 /** A live stream's call, or null when this is not one we answer (bad connection params included). */
 function subscriptionOf(router: AnyRouter, req: http.IncomingMessage, pathname: string, search: URLSearchParams) {
   if (req.method !== 'GET' || search.get('batch') === '1') return null;
@@ -95,6 +95,7 @@ function safeDecode(text: string) {
   }
 }
 
+/** The body as text; past `limit` it stops reading and the connection closes after the answer. */
 function readBody(req: http.IncomingMessage, res: http.ServerResponse, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -199,11 +200,5 @@ export function createRpcHandler<TContext>(options: RpcHandlerOptions<TContext>)
     return true;
   }
 
-  return {
-    handle: handleRpc,
-    /** Live streams open now. */
-    get openStreams() {
-      return sse.openCount;
-    },
-  };
+  return handleRpc;
 }
