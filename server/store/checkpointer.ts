@@ -13,7 +13,7 @@ export function startCheckpointer(sqlite: Database.Database, path: string, inter
   const worker = new Worker(join(import.meta.dirname, 'checkpoint-worker.js'), { workerData: { path, intervalMs } });
   worker.unref();
   const exited = new Promise((resolve) => worker.once('exit', resolve));
-  sqlite.pragma('wal_autocheckpoint = 10000');
+  sqlite.pragma('wal_autocheckpoint = 4000');
   let stopped = false;
   worker.on('error', () => {
     // A checkpointer that failed hands checkpoints back to the writer.

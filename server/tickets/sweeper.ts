@@ -18,8 +18,9 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
  * them so requests are served while a large backlog drains.
  */
 export async function sweep(deps: ActDeps, opts: { batchSize?: number } = {}): Promise<SweepChange[]> {
-  // Small batches: each one holds the event loop, so a reader waits at most one batch (see the bench).
-  const batchSize = opts.batchSize ?? 100;
+  // Small batches: each one holds the event loop, so a reader waits at most one batch. The bench
+  // measured 100 → 25 as a concurrent reader's worst request 51 → 23 ms, for 15% more total time.
+  const batchSize = opts.batchSize ?? 25;
   const now = deps.now();
   const changes: SweepChange[] = [];
   const rules = [
