@@ -39,9 +39,12 @@ console.log('\n4. Scale (tickets generated straight into SQLite; sequential requ
 results.scale = await scale({ quick });
 for (const r of results.scale) {
   console.log(
-    `   ${String(r.tickets).padStart(9)} tickets: customer list p50 ${r.customerList.p50} / p99 ${r.customerList.p99} ms; agent filtered list ${r.agentFilteredList.p50} / ${r.agentFilteredList.p99} ms; get (200 messages) ${r.get200Messages.p50} / ${r.get200Messages.p99} ms; ${kb(r.bytesPer1k)} per 1k tickets`,
+    `   ${String(r.tickets).padStart(9)} tickets (generated in ${(r.generateMs / 1000).toFixed(1)} s): customer list p50 ${r.customerList.p50} / p99 ${r.customerList.p99} ms; agent filtered list ${r.agentFilteredList.p50} / ${r.agentFilteredList.p99} ms; get (200 messages) ${r.get200Messages.p50} / ${r.get200Messages.p99} ms; ${kb(r.bytesPer1k)} per 1k tickets`,
   );
-  if (r.sweep) console.log(`   sweeper: closed ${r.sweep.closed} due tickets in ${r.sweep.totalMs} ms; a concurrent reader's worst request ${r.sweep.readerWorstMs} ms (${r.sweep.reads} reads)`);
+  if (r.sweep) {
+    const s = r.sweep;
+    console.log(`   sweeper: closed ${s.closed} due tickets in ${s.totalMs} ms; a concurrent reader's requests p50 ${s.readerP50Ms} / p99 ${s.readerP99Ms} / worst ${s.readerWorstMs} ms (${s.reads} reads)`);
+  }
 }
 const [small, large] = results.scale;
 if (small && large) {
