@@ -6,6 +6,7 @@
  * PostgreSQL store would implement.
  */
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, max, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { isCustomerEvent, type Change, type LifecycleEvent } from '../lifecycle/lifecycle.js';
 import { DomainError, invalid, notFound } from '../lifecycle/errors.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -98,9 +99,8 @@ export interface StoreOptions {
 export function createStore(path: string, options: StoreOptions = {}) {
   const { db, sqlite } = openDatabase(path);
   const checkpointer = options.checkpointEveryMs && path !== ':memory:' ? startCheckpointer(sqlite, path, options.checkpointEveryMs) : null;
-  const groupWrite = createGroupCommit(sqlite);
-  /** A read → decide → write, run synchronously inside BEGIN IMMEDIATE (see group-commit.ts). */
-  const immediate = <T>(fn: (tx: Db) => T): Promise<T> => groupWrite(() => fn(db));
+  /** Runs a read → decide → write synchronously inside BEGIN IMMEDIATE (see group-commit.ts). */
+  const immediate = createGroupCommit(sqlite);
 
   // Hot queries are built and prepared once: rebuilding SQL and re-preparing it on every
   // call was most of a request's CPU time (see the bench). Prepared statements run on the
@@ -268,11 +268,11 @@ export function createStore(path: string, options: StoreOptions = {}) {
   }
 
   /** Writes a decided change; the caller runs it inside a transaction. */
-  function write(tx: Db, ticket: TicketRow, site: SiteRow, actor: ActorRef, change: Change): Applied {
+  function write(ticket: TicketRow, site: SiteRow, actor: ActorRef, change: Change): Applied {
     if (change.kind === 'purge') {
-      tx.delete(tickets).where(eq(tickets.id, ticket.id)).run();
-      tx.delete(idempotencyKeys).where(eq(idempotencyKeys.ticketId, ticket.id)).run();
-      tx.insert(purgeRecords).values({ ticketId: ticket.id, siteId: site.id, actorKind: actor.kind, actorId: actor.id, at: change.at }).run();
+      db.delete(tickets).where(eq(tickets.id, ticket.id)).run();
+      db.delete(idempotencyKeys).where(eq(idempotencyKeys.ticketId, ticket.id)).run();
+      db.insert(purgeRecords).values({ ticketId: ticket.id, siteId: site.id, actorKind: actor.kind, actorId: actor.id, at: change.at }).run();
       return { ticket: null, eventId: null };
     }
     const { event, message } = change;
@@ -292,20 +292,14 @@ export function createStore(path: string, options: StoreOptions = {}) {
     return { ticket: updated, eventId: eventRow.id };
   }
 
-  function applyOne(tx: Db, ref: TicketRef, actor: ActorRef, decide: Decide): Applied {
+  function applyOne(ref: TicketRef, actor: ActorRef, decide: Decide): Applied {
     const ticket = loadTicket(ref);
     if (!ticket) throw notFound();
     const site = siteById(ticket.siteId);
     if (!site) throw notFound();
-    return write(tx, ticket, site, actor, decide(ticket, site));
+    return write(ticket, site, actor, decide(ticket, site));
   }
 
-  function keysetPage(rows: TicketRow[], limit: number): Page<TicketRow> {
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1];
-    const nextCursor = rows.length > limit && last ? encodeCursor(last.lastActivityAt, last.id) : null;
-    return { items, nextCursor };
-  }
 
   return {
     /** The database file, for operators and tests. */
@@ -359,11 +353,11 @@ export function createStore(path: string, options: StoreOptions = {}) {
       now: number,
     ) => {
       const token = newId('cls', 32);
-      return immediate((tx) => {
+      return immediate(() => {
         const customer = input.identity
-          ? upsertVerifiedCustomer(tx, input.siteId, input.identity, now)
-          : tx.insert(customers).values({ id: newId('cus'), siteId: input.siteId, createdAt: now }).returning().get();
-        tx.insert(customerSessions)
+          ? upsertVerifiedCustomer(db, input.siteId, input.identity, now)
+          : db.insert(customers).values({ id: newId('cus'), siteId: input.siteId, createdAt: now }).returning().get();
+        db.insert(customerSessions)
           .values({ id: newId('ses'), siteId: input.siteId, customerId: customer.id, tokenHash: sha256(token), verified: input.identity !== null, createdAt: now })
           .run();
         return { token, customer };
@@ -388,7 +382,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
 
     /** Finds or creates the site's user with this id, for an agent creating on their behalf. */
     upsertCustomer: async (siteId: string, identity: { externalId: string; email?: string | undefined; name?: string | undefined }, now: number) =>
-      immediate((tx) => upsertVerifiedCustomer(tx, siteId, identity, now)),
+      immediate(() => upsertVerifiedCustomer(db, siteId, identity, now)),
 
     /* ---------- agents ---------- */
 
@@ -411,17 +405,17 @@ export function createStore(path: string, options: StoreOptions = {}) {
 
     /** Creates a ticket with its first message and `created` event; a retried idempotency key returns the first. */
     createTicket: async (input: NewTicket): Promise<{ ticket: TicketRow; created: boolean; eventIds: number[] }> =>
-      immediate((tx) => {
+      immediate(() => {
         const { idempotency: idem, event, actor } = input;
         if (idem) {
-          const seen = tx
+          const seen = db
             .select()
             .from(idempotencyKeys)
             .where(and(eq(idempotencyKeys.scope, idem.scope), eq(idempotencyKeys.key, idem.key)))
             .get();
           if (seen) {
             if (seen.bodyHash !== idem.bodyHash) throw idempotencyMismatch();
-            const first = tx.select().from(tickets).where(eq(tickets.id, seen.ticketId)).get();
+            const first = db.select().from(tickets).where(eq(tickets.id, seen.ticketId)).get();
             if (first) return { ticket: first, created: false, eventIds: [] };
           }
         }
@@ -429,7 +423,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
         const eventIds: number[] = [];
         if (input.followUpOf) {
           const { ticketId, decide } = input.followUpOf;
-          const applied = applyOne(tx, { siteId: input.siteId, ticketId, customerId: input.customerId }, actor, (old, site) => decide(old, site, id));
+          const applied = applyOne({ siteId: input.siteId, ticketId, customerId: input.customerId }, actor, (old, site) => decide(old, site, id));
           if (applied.eventId !== null) eventIds.push(applied.eventId);
         }
         const ticket = q.insertTicket.get({
@@ -449,7 +443,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
         const site = siteById(input.siteId);
         if (site) enqueueWebhooks(site, ticket, eventRow, messageRow);
         if (idem) {
-          tx.insert(idempotencyKeys)
+          db.insert(idempotencyKeys)
             .values({ scope: idem.scope, key: idem.key, bodyHash: idem.bodyHash, ticketId: id, createdAt: event.at })
             .onConflictDoUpdate({ target: [idempotencyKeys.scope, idempotencyKeys.key], set: { ticketId: id, bodyHash: idem.bodyHash } })
             .run();
@@ -459,14 +453,14 @@ export function createStore(path: string, options: StoreOptions = {}) {
 
     /** Runs `decide` on the current row and writes what it returns, all in one transaction. */
     applyToTicket: async (ref: TicketRef, actor: ActorRef, decide: Decide): Promise<Applied> =>
-      immediate((tx) => applyOne(tx, ref, actor, decide)),
+      immediate(() => applyOne(ref, actor, decide)),
 
     /**
      * Applies `decide` to many tickets in one transaction (the sweeper's batches).
      * A ticket whose `decide` throws is skipped, not fatal: another writer got there first.
      */
     applyToTickets: async (ticketIds: string[], actor: ActorRef, decide: Decide) =>
-      immediate((tx) => {
+      immediate(() => {
         const done: { ticketId: string; from: string; applied: Applied }[] = [];
         for (const ticketId of ticketIds) {
           const ticket = ticketById.get({ id: ticketId });
@@ -478,7 +472,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
           } catch {
             continue;
           }
-          done.push({ ticketId, from: ticket.status, applied: write(tx, ticket, site, actor, change) });
+          done.push({ ticketId, from: ticket.status, applied: write(ticket, site, actor, change) });
         }
         return done;
       }),
@@ -493,7 +487,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
       const rows = after
         ? q.customerTicketsAfter.all({ customerId, at: after[0], afterId: after[1], limit: page.limit + 1 })
         : q.customerTickets.all({ customerId, limit: page.limit + 1 });
-      return keysetPage(rows, page.limit);
+      return keysetPage(rows, page.limit, (t) => t.lastActivityAt);
     },
 
     /** A site's tickets for agents; spam and deleted only when asked for by status. */
@@ -505,7 +499,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
       else if (filters.assigneeId !== undefined) conditions.push(eq(tickets.assigneeId, filters.assigneeId));
       if (filters.customerId) conditions.push(eq(tickets.customerId, filters.customerId));
       if (filters.q) conditions.push(sql`${tickets.subject} LIKE ${`%${escapeLike(filters.q)}%`} ESCAPE '\\'`);
-      const after = cursorCondition(page.cursor);
+      const after = cursorCondition(page.cursor, tickets.lastActivityAt, tickets.id);
       if (after) conditions.push(after);
       const rows = db
         .select()
@@ -514,7 +508,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
         .orderBy(desc(tickets.lastActivityAt), desc(tickets.id))
         .limit(page.limit + 1)
         .all();
-      return keysetPage(rows, page.limit);
+      return keysetPage(rows, page.limit, (t) => t.lastActivityAt);
     },
 
     /** A ticket's messages and events in time order; internal notes only when asked for. */
@@ -601,10 +595,10 @@ export function createStore(path: string, options: StoreOptions = {}) {
 
     /** A new secret; the old one keeps signing until `previousExpiresAt`. */
     rotateWebhookSecret: async (siteId: string, id: string, secret: string, previousExpiresAt: number) =>
-      immediate((tx) => {
-        const endpoint = tx.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.siteId, siteId), eq(webhookEndpoints.id, id))).get();
+      immediate(() => {
+        const endpoint = db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.siteId, siteId), eq(webhookEndpoints.id, id))).get();
         if (!endpoint) return null;
-        return tx
+        return db
           .update(webhookEndpoints)
           .set({ secret, previousSecret: endpoint.secret, previousSecretExpiresAt: previousExpiresAt })
           .where(eq(webhookEndpoints.id, id))
@@ -617,8 +611,8 @@ export function createStore(path: string, options: StoreOptions = {}) {
      * past the lease) in the same transaction, so two workers never send one twice at once.
      */
     claimDueDeliveries: async (now: number, limit: number, leaseMs: number) =>
-      immediate((tx) => {
-        const due = tx
+      immediate(() => {
+        const due = db
           .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints })
           .from(webhookDeliveries)
           .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
@@ -628,7 +622,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
           .limit(limit)
           .all();
         for (const { delivery } of due) {
-          tx.update(webhookDeliveries).set({ nextAttemptAt: now + leaseMs }).where(eq(webhookDeliveries.id, delivery.id)).run();
+          db.update(webhookDeliveries).set({ nextAttemptAt: now + leaseMs }).where(eq(webhookDeliveries.id, delivery.id)).run();
         }
         return due;
       }),
@@ -645,11 +639,11 @@ export function createStore(path: string, options: StoreOptions = {}) {
       nextAttemptAt: number;
       disableEndpoint: string | null;
     }) =>
-      immediate((tx) => {
-        tx.insert(webhookAttempts)
+      immediate(() => {
+        db.insert(webhookAttempts)
           .values({ deliveryId: input.deliveryId, at: input.at, statusCode: input.statusCode, error: input.error, durationMs: input.durationMs })
           .run();
-        tx.update(webhookDeliveries)
+        db.update(webhookDeliveries)
           .set({
             status: input.status,
             attempts: sql`${webhookDeliveries.attempts} + 1`,
@@ -661,9 +655,9 @@ export function createStore(path: string, options: StoreOptions = {}) {
           .where(eq(webhookDeliveries.id, input.deliveryId))
           .run();
         if (input.disableEndpoint) {
-          tx.update(webhookEndpoints).set({ disabledAt: input.at, disabledReason: input.disableEndpoint }).where(eq(webhookEndpoints.id, input.endpointId)).run();
+          db.update(webhookEndpoints).set({ disabledAt: input.at, disabledReason: input.disableEndpoint }).where(eq(webhookEndpoints.id, input.endpointId)).run();
           // Nothing more goes to a disabled endpoint.
-          tx.update(webhookDeliveries)
+          db.update(webhookDeliveries)
             .set({ status: 'failed', lastError: input.disableEndpoint })
             .where(and(eq(webhookDeliveries.endpointId, input.endpointId), eq(webhookDeliveries.status, 'pending')))
             .run();
@@ -675,8 +669,8 @@ export function createStore(path: string, options: StoreOptions = {}) {
       const conditions: SQL[] = [eq(webhookDeliveries.siteId, siteId)];
       if (filters.endpointId) conditions.push(eq(webhookDeliveries.endpointId, filters.endpointId));
       if (filters.status) conditions.push(eq(webhookDeliveries.status, filters.status));
-      const after = decodeCursor(page.cursor);
-      if (after) conditions.push(sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (${after[0]}, ${after[1]})`);
+      const after = cursorCondition(page.cursor, webhookDeliveries.createdAt, webhookDeliveries.id);
+      if (after) conditions.push(after);
       const rows = db
         .select()
         .from(webhookDeliveries)
@@ -684,15 +678,11 @@ export function createStore(path: string, options: StoreOptions = {}) {
         .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
         .limit(page.limit + 1)
         .all();
-      const items = rows.slice(0, page.limit);
+      const { items, nextCursor } = keysetPage(rows, page.limit, (d) => d.createdAt);
       const attempts = items.length
         ? db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, items.map((d) => d.id))).orderBy(asc(webhookAttempts.id)).all()
         : [];
-      const last = items[items.length - 1];
-      return {
-        items: items.map((d) => ({ delivery: d, attempts: attempts.filter((a) => a.deliveryId === d.id) })),
-        nextCursor: rows.length > page.limit && last ? encodeCursor(last.createdAt, last.id) : null,
-      };
+      return { items: items.map((d) => ({ delivery: d, attempts: attempts.filter((a) => a.deliveryId === d.id) })), nextCursor };
     },
 
     /* ---------- the live feed ---------- */
@@ -710,7 +700,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
 }
 
 function upsertVerifiedCustomer(
-  tx: Db,
+  db: Db,
   siteId: string,
   identity: { externalId: string; email?: string | undefined; name?: string | undefined },
   now: number,
@@ -719,16 +709,16 @@ function upsertVerifiedCustomer(
     ...(identity.email !== undefined ? { email: identity.email } : {}),
     ...(identity.name !== undefined ? { name: identity.name } : {}),
   };
-  const existing = tx
+  const existing = db
     .select()
     .from(customers)
     .where(and(eq(customers.siteId, siteId), eq(customers.externalId, identity.externalId)))
     .get();
   if (existing) {
     if (Object.keys(details).length === 0) return existing;
-    return tx.update(customers).set(details).where(eq(customers.id, existing.id)).returning().get() ?? existing;
+    return db.update(customers).set(details).where(eq(customers.id, existing.id)).returning().get() ?? existing;
   }
-  return tx
+  return db
     .insert(customers)
     .values({ id: newId('cus'), siteId, externalId: identity.externalId, ...details, createdAt: now })
     .returning()
@@ -740,7 +730,7 @@ const idempotencyMismatch = () =>
     field: 'idempotencyKey',
   });
 
-/** Keyset cursors: the (lastActivityAt, id) of the last row seen, opaque to clients. */
+/** Keyset cursors: the (time, id) of the last row seen (activity for tickets, creation for deliveries), opaque to clients. */
 function encodeCursor(at: number, id: string) {
   return Buffer.from(JSON.stringify([at, id])).toString('base64url');
 }
@@ -758,9 +748,17 @@ function decodeCursor(cursor: string | undefined): [number, string] | null {
   return [at, id];
 }
 
-function cursorCondition(cursor: string | undefined): SQL | null {
+/** Rows after the cursor in (at, id) descending order: the keyset condition. */
+function cursorCondition(cursor: string | undefined, atColumn: SQLiteColumn, idColumn: SQLiteColumn): SQL | null {
   const after = decodeCursor(cursor);
-  return after && sql`(${tickets.lastActivityAt}, ${tickets.id}) < (${after[0]}, ${after[1]})`;
+  return after && sql`(${atColumn}, ${idColumn}) < (${after[0]}, ${after[1]})`;
+}
+
+/** One page of `limit` rows (fetched as limit + 1) and the cursor to the next, if there is one. */
+function keysetPage<T extends { id: string }>(rows: T[], limit: number, at: (row: T) => number): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(at(last), last.id) : null };
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
