@@ -39,12 +39,10 @@ function procedureAt(router: AnyRouter, path: string): AnyProcedure | null {
 }
 
 /** The calls a request names, or null when tRPC's adapter should answer it. */
-function callsOf(router: AnyRouter, req: http.IncomingMessage, pathname: string, batch: boolean, maxBatchSize: number): Call[] | null {
+function callsOf(router: AnyRouter, req: http.IncomingMessage, joined: string, batch: boolean, maxBatchSize: number): Call[] | null {
   if (req.method !== 'GET' && req.method !== 'POST') return null;
   if (req.headers['trpc-accept'] !== undefined) return null;
   if (req.method === 'POST' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return null;
-  const joined = safeDecode(pathname);
-  if (joined === null) return null;
   const paths = batch ? joined.split(',') : [joined];
   if (paths.length > maxBatchSize) return null;
   const calls: Call[] = [];
@@ -58,9 +56,9 @@ function callsOf(router: AnyRouter, req: http.IncomingMessage, pathname: string,
 }
 
 /** A live stream's call, or null when this is not one we answer (bad connection params included). */
-function subscriptionOf(router: AnyRouter, req: http.IncomingMessage, pathname: string, search: URLSearchParams) {
-  if (req.method !== 'GET' || search.get('batch') === '1') return null;
-  const procedure = procedureAt(router, safeDecode(pathname) ?? '');
+function subscriptionOf(router: AnyRouter, req: http.IncomingMessage, path: string, batch: boolean, search: URLSearchParams) {
+  if (req.method !== 'GET' || batch) return null;
+  const procedure = procedureAt(router, path);
   if (procedure?._def.type !== 'subscription') return null;
   const raw = search.get('connectionParams');
   if (raw === null) return { procedure, connectionParams: null };
@@ -177,13 +175,15 @@ export function createRpcHandler<TContext>(options: RpcHandlerOptions<TContext>)
 
   /** Answers the request and returns true, or returns false having touched nothing. */
   async function handleRpc(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, search: URLSearchParams) {
-    const stream = subscriptionOf(router, req, pathname, search);
+    const path = safeDecode(pathname);
+    if (path === null) return false;
+    const batch = search.get('batch') === '1';
+    const stream = subscriptionOf(router, req, path, batch, search);
     if (stream) {
-      await serveStream(req, res, safeDecode(pathname)!, search, stream);
+      await serveStream(req, res, path, search, stream);
       return true;
     }
-    const batch = search.get('batch') === '1';
-    const calls = callsOf(router, req, pathname, batch, maxBatchSize);
+    const calls = callsOf(router, req, path, batch, maxBatchSize);
     if (!calls) return false;
     const raw = req.method === 'GET' ? Promise.resolve(search.get('input')) : readBody(req, res, maxBodyBytes);
     const inputs = raw.then((text) => inputsOf(text, batch, calls.length)).catch((cause: unknown) => {
