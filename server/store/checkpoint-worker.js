@@ -19,7 +19,6 @@ const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', (message) => {
   if (message !== 'close') return;
   clearInterval(timer);
-  checkpoint();
   db.close();
   parentPort.close();
 });

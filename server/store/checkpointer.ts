@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
  * inside the commit that crosses 1000 WAL pages: that request (and every one
  * queued behind it) waits for pages to be copied and fsynced — the bench's p99.
  * A worker thread checkpoints every `intervalMs` instead; the writer keeps a
- * much larger autocheckpoint as a backstop, should the worker fall behind.
+ * larger autocheckpoint (4000 pages) as a backstop, should the worker fall behind.
  */
 export function startCheckpointer(sqlite: Database.Database, path: string, intervalMs: number) {
   const worker = new Worker(join(import.meta.dirname, 'checkpoint-worker.js'), { workerData: { path, intervalMs } });
@@ -20,14 +20,13 @@ export function startCheckpointer(sqlite: Database.Database, path: string, inter
     if (!stopped) sqlite.pragma('wal_autocheckpoint = 1000');
   });
   return {
-    /** Stops the worker after one last checkpoint; call before closing the database. */
+    /** Stops the worker; call before closing the database (whose close checkpoints what is left). */
     async stop() {
       if (stopped) return;
       stopped = true;
-      worker.ref(); // keeps the process alive until the last checkpoint is done
+      worker.ref(); // keeps the process alive until the worker has closed its connection
       worker.postMessage('close');
       await exited;
-      sqlite.pragma('wal_autocheckpoint = 1000');
     },
   };
 }
