@@ -44,7 +44,7 @@ export async function throughput({ quick }) {
     for (const connections of [10, 100]) {
       const run = (url, extra = {}) => load({ url, connections, duration, ...extra });
       const pairs = [
-        ['tickets.create', run(`${closeloop.url}/trpc/tickets.create`, { method: 'POST', headers: auth(ours.token), body }), () =>
+        ['tickets.create', () => run(`${closeloop.url}/trpc/tickets.create`, { method: 'POST', headers: auth(ours.token), body }), () =>
           run(`${baseline.url}/create`, { method: 'POST', headers: auth(base.token), body })],
         ['tickets.get', () => run(`${closeloop.url}/trpc/tickets.get?input=${getInput}`, { headers: auth(ours.token) }), () =>
           run(`${baseline.url}/get?id=${baseId}`, { headers: auth(base.token) })],
@@ -52,7 +52,7 @@ export async function throughput({ quick }) {
           run(`${baseline.url}/list`, { headers: auth(base.token) })],
       ];
       for (const [name, oursRun, baseRun] of pairs) {
-        const a = figures(await (typeof oursRun === 'function' ? oursRun() : oursRun));
+        const a = figures(await oursRun());
         const b = figures(await baseRun());
         rows.push({ name, connections, ...a, baseline: b.rps, baselineP99: b.p99, ratio: +(a.rps / b.rps).toFixed(2) });
       }
