@@ -93,6 +93,27 @@ describe('webhooks', () => {
     await receiver.close();
   });
 
+  it('pages through the delivery log newest first, each delivery exactly once', async () => {
+    const endpoint = await agent.webhooks.create({ url: 'http://127.0.0.1:9/hooks', events: ['ticket.created'] });
+    const customer = createCustomerClient({ url: t.url, siteKey: t.site.siteKey });
+    for (let i = 0; i < 5; i++) {
+      await customer.tickets.create({ subject: `Paged ${i}`, message: 'Hello' });
+      t.clock.advance(1000);
+    }
+    const pages = [];
+    let cursor: string | undefined;
+    do {
+      const page = await agent.webhooks.deliveries({ endpointId: endpoint.id, limit: 2, cursor });
+      pages.push(page.items.map((d) => d.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const all = (await agent.webhooks.deliveries({ endpointId: endpoint.id, limit: 100 })).items;
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat()).toEqual(all.map((d) => d.id));
+    expect(all.map((d) => d.createdAt)).toEqual([...all.map((d) => d.createdAt)].sort().reverse());
+    await agent.webhooks.delete({ id: endpoint.id });
+  });
+
   it('refuses a forged, tampered or stale delivery, and one from five minutes in the future', async () => {
     const secret = 'whsec_' + Buffer.from('a-secret-of-24-bytes-!!!').toString('base64');
     const now = Date.parse('2026-05-01T10:00:00Z');
