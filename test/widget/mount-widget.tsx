@@ -18,11 +18,26 @@ export interface Mounted {
 
 export function mountWidget(
   t: TestServer,
-  opts: { locale?: string; boot?: Record<string, unknown>; fetch?: typeof fetch; siteKey?: string; position?: 'bottom-left' | 'bottom-right' } = {},
+  opts: {
+    locale?: string;
+    boot?: Record<string, unknown>;
+    fetch?: typeof fetch;
+    siteKey?: string;
+    position?: 'bottom-left' | 'bottom-right';
+    /** The loader's own launcher is there, focused, when the app arrives (a keyboard user tabbed to it). */
+    loaderFocused?: boolean;
+  } = {},
 ): Mounted {
   const host = document.createElement('closeloop-widget');
   document.body.appendChild(host);
   const root = host.attachShadow({ mode: 'open' });
+  if (opts.loaderFocused) {
+    const button = document.createElement('button');
+    button.setAttribute('data-closeloop-loader', '');
+    button.setAttribute('aria-label', 'Open support');
+    root.appendChild(button);
+    button.focus();
+  }
   const events: Mounted['events'] = [];
   const warnings: string[] = [];
   const app = startApp({

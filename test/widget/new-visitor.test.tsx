@@ -19,6 +19,15 @@ describe('a new visitor', () => {
     expect(w.ui.getByRole('button', { name: 'Open your first ticket' })).toBeTruthy();
   });
 
+  it('keeps a keyboard user on the launcher when the app takes over from the loader, so Enter opens the panel', async () => {
+    w = mountWidget(t, { loaderFocused: true });
+    const launcher = await w.ui.findByRole('button', { name: 'Open support' });
+    expect(w.root.querySelector('[data-closeloop-loader]')).toBeNull();
+    expect(w.root.activeElement).toBe(launcher);
+    fireEvent.click(w.root.activeElement!);
+    expect(await w.ui.findByRole('dialog', { name: 'Support' })).toBeTruthy();
+  });
+
   it('checks the form inline, and opens the ticket as new with the first message in the thread', async () => {
     w = mountWidget(t);
     w.run('open');

@@ -81,9 +81,12 @@ export function startApp(
     window.addEventListener('online', () => c.setOnline(true));
     window.addEventListener('offline', () => c.setOnline(false));
     document.addEventListener('visibilitychange', () => c.visibilityChanged());
-    // The loader's launcher steps aside for the app's own.
-    root.querySelector('[data-closeloop-loader]')?.remove();
+    // The loader's launcher steps aside for the app's own; a keyboard user on it stays on the launcher.
+    const loaderButton = root.querySelector<HTMLElement>('[data-closeloop-loader]');
+    const hadFocus = loaderButton !== null && root.activeElement === loaderButton;
+    loaderButton?.remove();
     render(<Widget c={c} position={config.position} />, container);
+    if (hadFocus) root.querySelector<HTMLElement>('.launcher')?.focus();
     return c;
   }
 
