@@ -1,15 +1,14 @@
 import { httpBatchLink } from '@trpc/client';
 import { CloseloopError } from './errors.js';
+import { openLiveStream, type EventSourceClass, type LiveOptions } from './live-stream.js';
 import {
   call,
   createTransport,
-  listen,
+  eventSourceOf,
   newIdempotencyKey,
   type Inputs,
   type LiveItem,
-  type LiveOptions,
   type Outputs,
-  type TransportOptions,
 } from './transport.js';
 
 export interface AgentClientOptions {
@@ -19,7 +18,8 @@ export interface AgentClientOptions {
   /** The acting agent (an id from `agents.upsert`), recorded on every action. */
   agentId?: string | undefined;
   fetch?: typeof fetch | undefined;
-  EventSource?: TransportOptions['EventSource'];
+  /** For live updates where the platform has none (Node.js has none without a flag): the `eventsource` package's class. */
+  EventSource?: EventSourceClass | undefined;
 }
 
 type AgentIn = Inputs['agent'];
@@ -40,12 +40,10 @@ export function createAgentClient(options: AgentClientOptions) {
     // A backend often fires many calls at once: batch them (at most 20 a request, the server's limit).
     link: (link) => httpBatchLink({ ...link, maxItems: 20 }),
     fetch: options.fetch,
-    EventSource: options.EventSource,
     headers: () => ({
       authorization: `Bearer ${options.secretKey}`,
       ...(options.agentId ? { 'x-closeloop-agent': options.agentId } : {}),
     }),
-    streamTicket: async () => (await call(() => trpc.agent.streamTicket.mutate(), false)).ticket,
   });
   const t = trpc.agent.tickets;
   const query = <T>(fn: () => Promise<T>) => call(fn, true);
@@ -108,9 +106,20 @@ export function createAgentClient(options: AgentClientOptions) {
       deliveries: (input?: AgentIn['webhooks']['deliveries']) => query(() => trpc.agent.webhooks.deliveries.query(input)),
     },
 
-    /** Live changes to every ticket of the site. Returns a function that stops listening. */
-    subscribe: (listener: (change: AgentChange, eventId: string) => void, opts?: LiveOptions) =>
-      listen<AgentChange>(t.onChange, listener, opts),
+    /**
+     * Live changes to every ticket of the site. Survives dropped connections and server
+     * restarts on its own (a fresh stream ticket, resuming after the last event).
+     * Returns a function that stops listening.
+     */
+    subscribe: (listener: (change: AgentChange, eventId: string) => void, opts: LiveOptions = {}) =>
+      openLiveStream<AgentChange>({
+        ...opts,
+        url: options.url,
+        path: 'agent.tickets.onChange',
+        EventSource: eventSourceOf(options.EventSource),
+        streamTicket: async () => (await call(() => trpc.agent.streamTicket.mutate(), false)).ticket,
+        listener,
+      }),
   };
 }
 

@@ -1,15 +1,14 @@
 import { httpLink } from '@trpc/client';
+import { openLiveStream, type EventSourceClass, type LiveOptions } from './live-stream.js';
 import {
   call,
   createTransport,
-  listen,
+  eventSourceOf,
   newIdempotencyKey,
   type Inputs,
   type LiveItem,
   type LinkOptions,
-  type LiveOptions,
   type Outputs,
-  type TransportOptions,
 } from './transport.js';
 
 export interface CustomerClientOptions {
@@ -20,7 +19,8 @@ export interface CustomerClientOptions {
   /** A session token kept from earlier (`client.session.token`), to resume that session. */
   token?: string | undefined;
   fetch?: typeof fetch | undefined;
-  EventSource?: TransportOptions['EventSource'];
+  /** For live updates where the platform has none (Node.js has none without a flag): the `eventsource` package's class. */
+  EventSource?: EventSourceClass | undefined;
 }
 
 type TicketsIn = Inputs['tickets'];
@@ -37,9 +37,9 @@ export function createCustomerClient(options: CustomerClientOptions) {
   };
   let starting: Promise<string> | null = null;
   // A customer makes a few calls at a time: plain requests, no batching code in the widget's bundle.
-  const base = { url: options.url, link: (o: LinkOptions) => httpLink(o), fetch: options.fetch, EventSource: options.EventSource };
+  const base = { url: options.url, link: (o: LinkOptions) => httpLink(o), fetch: options.fetch };
 
-  const anonymous = createTransport({ ...base, headers: () => ({}), streamTicket: () => Promise.reject(new Error('no session')) });
+  const anonymous = createTransport({ ...base, headers: () => ({}) });
 
   /** The session token, starting a session on first use. */
   async function getToken(): Promise<string> {
@@ -60,7 +60,6 @@ export function createCustomerClient(options: CustomerClientOptions) {
   const trpc = createTransport({
     ...base,
     headers: async () => ({ authorization: `Bearer ${await getToken()}` }),
-    streamTicket: async () => (await call(() => trpc.session.streamTicket.mutate(), false)).ticket,
   });
   const query = <T>(fn: () => Promise<T>) => call(fn, true);
   const mutation = <T>(fn: () => Promise<T>) => call(fn, false);
@@ -114,9 +113,20 @@ export function createCustomerClient(options: CustomerClientOptions) {
       markRead: (input: TicketsIn['markRead']) => query(() => trpc.tickets.markRead.mutate(input)),
     },
 
-    /** Live changes to this customer's tickets. Returns a function that stops listening. */
-    subscribe: (listener: (change: CustomerChange, eventId: string) => void, opts?: LiveOptions) =>
-      listen<CustomerChange>(trpc.tickets.onChange, listener, opts),
+    /**
+     * Live changes to this customer's tickets. Survives dropped connections and server
+     * restarts on its own (a fresh stream ticket, resuming after the last event).
+     * Returns a function that stops listening.
+     */
+    subscribe: (listener: (change: CustomerChange, eventId: string) => void, opts: LiveOptions = {}) =>
+      openLiveStream<CustomerChange>({
+        ...opts,
+        url: options.url,
+        path: 'tickets.onChange',
+        EventSource: eventSourceOf(options.EventSource),
+        streamTicket: async () => (await call(() => trpc.session.streamTicket.mutate(), false)).ticket,
+        listener,
+      }),
   };
 }
 

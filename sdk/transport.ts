@@ -1,16 +1,14 @@
 /** The one client layer under both SDK clients (and the widget): the official tRPC client, plain JSON. */
-import { createTRPCClient, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCLink } from '@trpc/client';
+import { createTRPCClient, TRPCClientError, type TRPCLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import { observable } from '@trpc/server/observable';
 import type { AppRouter } from '../server/api/app-router.js';
 import { CloseloopError } from './errors.js';
+import type { EventSourceClass } from './live-stream.js';
 
 export type Inputs = inferRouterInputs<AppRouter>;
 export type Outputs = inferRouterOutputs<AppRouter>;
 /** What one live event carries: a subscription's item without its SSE envelope. */
 export type LiveItem<S> = S extends AsyncIterable<infer T> ? (T extends { data: infer D } ? D : T) : never;
-
-type EventSourceClass = NonNullable<Parameters<typeof httpSubscriptionLink>[0]['EventSource']>;
 
 export type LinkOptions = Parameters<TransportOptions['link']>[0];
 
@@ -19,45 +17,27 @@ export interface TransportOptions {
   /** httpLink or httpBatchLink: each client brings its own, so a browser bundle carries only one. */
   link: (opts: { url: string; headers: TransportOptions['headers']; fetch?: typeof fetch }) => TRPCLink<AppRouter>;
   headers: () => Record<string, string> | Promise<Record<string, string>>;
-  streamTicket: () => Promise<string>;
   fetch?: typeof fetch | undefined;
-  /** For live updates where the platform has none (Node 20): the `eventsource` package's class. */
-  EventSource?: EventSourceClass | undefined;
 }
 
+/** Queries and mutations; live streams go through live-stream.ts, which heals its own connection. */
 export function createTransport(opts: TransportOptions) {
   const url = `${opts.url.replace(/\/+$/, '')}/trpc`;
-  const EventSourceImpl = opts.EventSource ?? (globalThis as { EventSource?: EventSourceClass }).EventSource;
   return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: EventSourceImpl
-          ? httpSubscriptionLink({
-              url,
-              EventSource: EventSourceImpl,
-              connectionParams: async () => ({ streamTicket: await opts.streamTicket() }),
-            })
-          : // Fails the subscription, not the client: everything else works without EventSource.
-            () => () =>
-              observable((observer) => {
-                observer.error(
-                  TRPCClientError.from(
-                    new CloseloopError('UNSUPPORTED', 'Live updates need EventSource: on Node 20 pass { EventSource } from the eventsource package'),
-                  ),
-                );
-              }),
-        false: opts.link({ url, headers: opts.headers, ...(opts.fetch ? { fetch: opts.fetch } : {}) }),
-      }),
-    ],
+    links: [opts.link({ url, headers: opts.headers, ...(opts.fetch ? { fetch: opts.fetch } : {}) })],
   });
 }
+
+/** The platform's EventSource unless one was given. */
+export const eventSourceOf = (given: EventSourceClass | undefined) =>
+  given ?? (globalThis as { EventSource?: EventSourceClass }).EventSource;
 
 export type Transport = ReturnType<typeof createTransport>;
 
 /** Any failure as a CloseloopError; no answer at all is `NETWORK` with status 0. */
 export function toCloseloopError(error: unknown): CloseloopError {
   if (error instanceof CloseloopError) return error;
+  // A failure inside our own headers() (starting the session) reaches us wrapped by tRPC.
   if (error instanceof TRPCClientError && error.cause instanceof CloseloopError) return error.cause;
   if (error instanceof TRPCClientError) {
     const data = (error.data ?? null) as { code?: string; httpStatus?: number } | null;
@@ -81,33 +61,6 @@ export async function call<T>(fn: () => Promise<T>, idempotent: boolean, retries
       await pause(250 * 2 ** attempt);
     }
   }
-}
-
-export interface LiveOptions {
-  /** Resume after this event id (as given to a listener) without missing or repeating one. */
-  lastEventId?: string;
-  onError?: (error: unknown) => void;
-  onStarted?: () => void;
-}
-
-interface Subscribable<T> {
-  subscribe(
-    input: { lastEventId: string | null },
-    handlers: { onData: (tracked: { id: string; data: T }) => void; onError?: (error: unknown) => void; onStarted?: () => void },
-  ): { unsubscribe(): void };
-}
-
-/** Listens to a live feed; returns the function that stops listening. */
-export function listen<T>(feed: Subscribable<T>, listener: (item: T, eventId: string) => void, opts: LiveOptions = {}): () => void {
-  const sub = feed.subscribe(
-    { lastEventId: opts.lastEventId ?? null },
-    {
-      onData: (tracked) => listener(tracked.data, tracked.id),
-      ...(opts.onError ? { onError: opts.onError } : {}),
-      ...(opts.onStarted ? { onStarted: opts.onStarted } : {}),
-    },
-  );
-  return () => sub.unsubscribe();
 }
 
 /** A random idempotency key, so a retried create can never make two tickets. */

@@ -157,6 +157,11 @@ export function createController(options: ControllerOptions) {
   }
 
   function setTickets(list: CustomerTicket[]) {
+    // A status that changed under the customer's eyes is announced, whichever way the news came
+    // (a live event, or a catch-up after a reconnect).
+    const before = new Map((tickets.value ?? []).map((x) => [x.id, x.status]));
+    const changed = list.find((x) => before.has(x.id) && before.get(x.id) !== x.status);
+    if (changed) announcement.value = `${changed.subject}: ${t.value('statusChanged', { status: statusWord(changed.status) })}`;
     tickets.value = list;
     if (unread.value !== lastUnread) {
       lastUnread = unread.value;
@@ -178,54 +183,75 @@ export function createController(options: ControllerOptions) {
   const wantsLive = () =>
     (tickets.value ?? []).some((x) => x.status !== 'closed') && (typeof document === 'undefined' || document.visibilityState !== 'hidden');
 
-  /** Open only while someone has a ticket that is not closed and the tab is visible. */
+  /** Open only while someone has a ticket that is not closed and the tab is visible; it heals its own drops. */
   function syncLive() {
     if (wantsLive() && !stopLive && client.session.token) {
-      stopLive = client.subscribe(onChange, {
+      const stop = client.subscribe(onChange, {
         ...(lastEventId ? { lastEventId } : {}),
-        // Whatever changed before the stream was connected is fetched once: the list and
+        // On every (re)connect, whatever changed while it was away is fetched once: the list and
         // the ticket on screen (an agent may have answered while it was connecting).
-        onStarted: () => {
-          void refreshTickets();
-          const shown = view.value;
-          if (shown.name === 'ticket') void loadTicket(shown.id, { quiet: true });
+        onStarted: catchUp,
+        // A refusal that stays (the session ended): the next sync starts afresh.
+        onError: () => {
+          if (stopLive === stop) stopLive = null;
         },
       });
+      stopLive = stop;
     } else if (!wantsLive() && stopLive) {
       stopLive();
       stopLive = null;
     }
   }
 
+  let catchUpTimer: ReturnType<typeof setTimeout> | undefined;
+  let catchUpFailures = 0;
+
+  /**
+   * Brings the list and the ticket on screen up to date. When that fails (offline as an
+   * event arrived), it is tried again with backoff and as soon as the browser is back
+   * online, so the thread and the unread count converge without a reload.
+   */
+  async function catchUp() {
+    clearTimeout(catchUpTimer);
+    const shown = view.value;
+    const ok = (await Promise.all([refreshTickets({ quiet: true }), shown.name === 'ticket' ? loadTicket(shown.id, { quiet: true }) : true])).every(Boolean);
+    if (ok) catchUpFailures = 0;
+    else catchUpTimer = setTimeout(catchUp, Math.min(30_000, 1000 * 2 ** catchUpFailures++));
+  }
+
   function onChange(change: CustomerChange, eventId: string) {
     lastEventId = eventId;
-    const before = tickets.value?.find((x) => x.id === change.ticketId);
     upsertTicket(change.ticket);
     if (change.type === 'resolved') options.emit('ticket:resolved', change.ticket);
     if (change.type === 'resolution_confirmed' || change.type === 'closed' || change.type === 'auto_closed') {
       options.emit('ticket:closed', change.ticket);
     }
     if (change.type === 'reopened') options.emit('ticket:reopened', change.ticket);
-    if (before && before.status !== change.ticket.status) {
-      announcement.value = `${change.ticket.subject}: ${t.value('statusChanged', { status: statusWord(change.ticket.status) })}`;
-    }
     const shown = view.value;
-    if (shown.name === 'ticket' && shown.id === change.ticketId) void loadTicket(change.ticketId, { quiet: true });
+    if (shown.name === 'ticket' && shown.id === change.ticketId) {
+      void loadTicket(change.ticketId, { quiet: true }).then((ok) => {
+        if (!ok) void catchUp();
+      });
+    }
   }
 
   /* ---------- loading ---------- */
 
-  async function refreshTickets() {
+  /** Loads the first page of tickets; false when it failed (shown unless quiet and a list is already there). */
+  async function refreshTickets(opts: { quiet?: boolean } = {}): Promise<boolean> {
     ticketsLoading.value = tickets.value === null;
-    ticketsError.value = null;
+    if (!opts.quiet) ticketsError.value = null;
     try {
       const page = await withSession((c) => c.tickets.list({ limit: 20 }));
       batch(() => {
         setTickets(page.items);
         ticketsCursor.value = page.nextCursor;
+        ticketsError.value = null;
       });
+      return true;
     } catch (error) {
-      report(ticketsError, error);
+      if (!opts.quiet || tickets.value === null) report(ticketsError, error);
+      return false;
     } finally {
       ticketsLoading.value = false;
     }
@@ -248,7 +274,8 @@ export function createController(options: ControllerOptions) {
     }
   }
 
-  async function loadTicket(id: string, opts: { quiet?: boolean } = {}) {
+  /** Loads one ticket (and marks it read when the panel shows it); false when that failed. */
+  async function loadTicket(id: string, opts: { quiet?: boolean } = {}): Promise<boolean> {
     if (!opts.quiet) {
       currentLoading.value = true;
       currentError.value = null;
@@ -258,8 +285,10 @@ export function createController(options: ControllerOptions) {
       current.value = loaded;
       upsertTicket(loaded.ticket);
       if (loaded.ticket.unread && open.value) upsertTicket(await withSession((c) => c.tickets.markRead({ ticketId: id })));
+      return true;
     } catch (error) {
       if (!opts.quiet) report(currentError, error);
+      return false;
     } finally {
       currentLoading.value = false;
     }
@@ -430,9 +459,14 @@ export function createController(options: ControllerOptions) {
     rate: (rating: number, comment: string) =>
       act((c, x) => c.tickets.rate({ ticketId: x.id, rating, ...(comment ? { comment } : {}) })),
 
+    /** Back online: reconnect the live stream now (not after its backoff) and catch up. */
     setOnline(value: boolean) {
       online.value = value;
-      if (value) syncLive();
+      if (!value) return;
+      stopLive?.();
+      stopLive = null;
+      syncLive();
+      void catchUp();
     },
     /** The tab was hidden or shown: the live connection follows. */
     visibilityChanged() {
@@ -441,6 +475,7 @@ export function createController(options: ControllerOptions) {
     },
     /** Stops the live connection (the widget is going away). */
     stop() {
+      clearTimeout(catchUpTimer);
       stopLive?.();
       stopLive = null;
     },
