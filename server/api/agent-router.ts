@@ -6,7 +6,7 @@ import { bodyHash } from '../store/ids.js';
 import type { CustomerRow, SiteRow, TicketRow } from '../store/store.js';
 import { act } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
-import { agentProcedure } from './auth.js';
+import { agentGrant, agentProcedure, holdStream, issueStreamTicket } from './auth.js';
 import type { AppDeps } from './context.js';
 import { agentDto, agentTicket, siteDto, webhookDeliveryDto, webhookEndpointDto } from './dto.js';
 import { WEBHOOK_EVENTS } from '../webhooks/webhook-events.js';
@@ -134,6 +134,7 @@ const ticketsRouter = router({
   onChange: agentProcedure.input(s.lastEventId).subscription(async function* ({ ctx, input, signal }) {
     const { store, hub } = ctx.app;
     yield* follow({
+      hold: () => holdStream(ctx, agentGrant(ctx.site, ctx.agentId)),
       store,
       hub,
       key: `site:${ctx.site.id}`,
@@ -234,8 +235,5 @@ export const agentRouter = router({
   }),
 
   /** A short-lived, single-use ticket that opens the agent's live stream. */
-  streamTicket: agentProcedure.mutation(({ ctx }) => {
-    const { ticket, expiresAt } = ctx.app.streamTickets.issue({ kind: 'agent', siteId: ctx.site.id, agentId: ctx.agentId });
-    return { ticket, expiresAt: new Date(expiresAt).toISOString() };
-  }),
+  streamTicket: agentProcedure.mutation(({ ctx }) => issueStreamTicket(ctx, agentGrant(ctx.site, ctx.agentId))),
 });

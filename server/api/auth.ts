@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError } from '../lifecycle/errors.js';
 import type { Actor } from '../lifecycle/lifecycle.js';
+import type { StreamGrant } from '../live/stream-tickets.js';
 import type { CustomerRow, SiteRow } from '../store/store.js';
 import type { AppDeps, Context } from './context.js';
 import { publicProcedure } from './trpc.js';
@@ -31,16 +32,26 @@ const streamGrant = (ctx: Context, type: string) => {
   return type === 'subscription' && ticket ? ctx.app.streamTickets.redeem(ticket) : null;
 };
 
-async function customerAuth(ctx: Context, type: string): Promise<{ site: SiteRow; customer: CustomerRow; token: string | null } | null> {
+interface CustomerAuth {
+  site: SiteRow;
+  customer: CustomerRow;
+  token: string | null;
+  /** What this caller's live streams and stream tickets count against: its session. */
+  grant: StreamGrant;
+}
+
+async function customerAuth(ctx: Context, type: string): Promise<CustomerAuth | null> {
   const { store } = ctx.app;
   const grant = streamGrant(ctx, type);
   if (grant?.kind === 'customer') {
     const [site, customer] = await Promise.all([store.getSite(grant.siteId), store.getCustomer(grant.customerId)]);
-    return site && customer ? { site, customer, token: null } : null;
+    return site && customer ? { site, customer, token: null, grant } : null;
   }
   const token = bearer(ctx.headers);
   const found = token?.startsWith('cls_') ? await store.sessionByToken(token) : null;
-  return found ? { site: found.site, customer: found.customer, token } : null;
+  if (!found) return null;
+  const holder = `ses:${found.session.id}`;
+  return { site: found.site, customer: found.customer, token, grant: { kind: 'customer', siteId: found.site.id, customerId: found.customer.id, holder } };
 }
 
 /** Procedures a customer calls with their session token (or a stream ticket, for live streams). */
@@ -63,8 +74,31 @@ async function agentSite(ctx: Context, type: string): Promise<{ site: SiteRow; a
   return site && { site, agentId: null };
 }
 
-/** Procedures for the site's backend: the secret key, and the acting agent in X-Closeloop-Agent. */
+/** Counts one live stream against its holder for as long as it is open; refused past the cap. */
+export function holdStream(ctx: Context, grant: StreamGrant) {
+  const release = ctx.app.streamTickets.openStream(grant);
+  if (!release) throw new DomainError('RATE_LIMITED', 'Too many live streams are open for this session; close one first');
+  return release;
+}
+
+/** A stream ticket for this caller, refused while too many are outstanding. */
+export function issueStreamTicket(ctx: Context, grant: StreamGrant) {
+  const issued = ctx.app.streamTickets.issue(grant);
+  if (!issued) throw new DomainError('RATE_LIMITED', 'Too many stream tickets are outstanding; use or let expire the ones you have');
+  return { ticket: issued.ticket, expiresAt: new Date(issued.expiresAt).toISOString() };
+}
+
+export const agentGrant = (site: SiteRow, agentId: string | null): StreamGrant => ({ kind: 'agent', siteId: site.id, agentId, holder: `site:${site.id}` });
+
+/**
+ * Procedures for the site's backend: the secret key, and the acting agent in X-Closeloop-Agent.
+ * Browsers always send Origin on cross-origin calls and streams, backends never do: a secret
+ * key that arrives with one has leaked into a page, and is refused before it is even looked up.
+ */
 export const agentProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+  if (ctx.headers.origin !== undefined) {
+    throw new DomainError('FORBIDDEN', 'Agent calls come from your backend only: the secret key must never be used in a browser');
+  }
   const auth = await agentSite(ctx, type);
   if (!auth) throw unauthorized('A valid secret key is required');
   const named = ctx.headers['x-closeloop-agent'];

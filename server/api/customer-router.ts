@@ -6,7 +6,7 @@ import { bodyHash } from '../store/ids.js';
 import type { TicketRow } from '../store/store.js';
 import { act, decider } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
-import { customerProcedure, rateLimit } from './auth.js';
+import { customerProcedure, holdStream, rateLimit } from './auth.js';
 import { customerTicket } from './dto.js';
 import * as s from './schemas.js';
 import { router } from './trpc.js';
@@ -143,6 +143,7 @@ export const customerTicketsRouter = router({
   onChange: customerProcedure.input(s.lastEventId).subscription(async function* ({ ctx, input, signal }) {
     const { store, hub } = ctx.app;
     yield* follow({
+      hold: () => holdStream(ctx, ctx.grant),
       store,
       hub,
       key: `customer:${ctx.customer.id}`,

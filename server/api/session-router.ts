@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DomainError } from '../lifecycle/errors.js';
 import { verifyIdentityToken } from '../auth/identity-token.js';
 import { customerSummary } from './dto.js';
-import { allowOrigin, customerProcedure, rateLimit } from './auth.js';
+import { allowOrigin, customerProcedure, issueStreamTicket, rateLimit } from './auth.js';
 import { publicProcedure, router } from './trpc.js';
 
 export const sessionRouter = router({
@@ -27,8 +27,5 @@ export const sessionRouter = router({
   }),
 
   /** A short-lived, single-use ticket that opens the live stream (no long-lived token in a URL). */
-  streamTicket: customerProcedure.mutation(({ ctx }) => {
-    const { ticket, expiresAt } = ctx.app.streamTickets.issue({ kind: 'customer', siteId: ctx.site.id, customerId: ctx.customer.id });
-    return { ticket, expiresAt: new Date(expiresAt).toISOString() };
-  }),
+  streamTicket: customerProcedure.mutation(({ ctx }) => issueStreamTicket(ctx, ctx.grant)),
 });

@@ -140,9 +140,10 @@ export function createServer(options: ServerOptions) {
       res.setHeader('Vary', 'Origin');
     }
     if (req.method === 'OPTIONS') {
+      // Agent calls never come from a browser, so their header is never allowed here.
       if (res.hasHeader('Access-Control-Allow-Origin')) {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-        res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, trpc-accept, x-closeloop-agent, last-event-id');
+        res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, trpc-accept, last-event-id');
         res.setHeader('Access-Control-Max-Age', '600');
       }
       res.writeHead(204).end();

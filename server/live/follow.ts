@@ -22,12 +22,15 @@ export async function* follow<T>(opts: {
   lastEventId: string | null | undefined;
   signal: AbortSignal | undefined;
   toItems: (rows: EventRow[]) => Promise<{ eventId: number; item: T }[]>;
+  /** Counts this stream against its holder's cap (throwing past it); returns the release. */
+  hold: () => () => void;
 }) {
   const { store, hub, scope } = opts;
   const signal = opts.signal ?? new AbortController().signal;
-  let cursor = parseEventId(opts.lastEventId) ?? (await store.maxEventId());
+  const release = opts.hold();
   const listener = hub.listen(opts.key);
   try {
+    let cursor = parseEventId(opts.lastEventId) ?? (await store.maxEventId());
     while (!signal.aborted) {
       listener.seen();
       const rows = await store.eventsAfter(cursor, PAGE, scope);
@@ -38,5 +41,6 @@ export async function* follow<T>(opts: {
     }
   } finally {
     listener.close();
+    release();
   }
 }

@@ -8,6 +8,7 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll } from 'vitest';
 import type { AppRouter } from '../../server/api/app-router.js';
 import { createServer, type ServerOptions } from '../../server/http/create-server.js';
+import { backendFetch } from './backend-fetch.js';
 
 export const ORIGIN = 'http://shop.test';
 
@@ -50,7 +51,8 @@ export async function startTestServer(options: Partial<ServerOptions> = {}) {
   const { url } = await server.listen(0, '127.0.0.1');
   const site = await server.store.createSite({ name: 'Test shop', origins: [ORIGIN] }, clock.now());
 
-  const client = (headers: () => Record<string, string>, batch = true) =>
+  // Agent calls are made as a backend makes them (no Origin), also from widget tests' browser-like environment.
+  const client = (headers: () => Record<string, string>, batch = true, viaFetch = headers().authorization?.startsWith('Bearer sk_') ? backendFetch : undefined) =>
     createTRPCClient<AppRouter>({
       links: [
         splitLink({
@@ -60,7 +62,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}) {
             EventSource,
             connectionParams: async () => ({ streamTicket: await streamTicketFor(headers()) }),
           }),
-          false: batch ? httpBatchLink({ url: `${url}/trpc`, headers }) : httpLink({ url: `${url}/trpc`, headers }),
+          false: batch ? httpBatchLink({ url: `${url}/trpc`, headers, fetch: viaFetch }) : httpLink({ url: `${url}/trpc`, headers, fetch: viaFetch }),
         }),
       ],
     });
@@ -68,7 +70,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}) {
   async function streamTicketFor(headers: Record<string, string>) {
     const isAgent = headers.authorization?.startsWith('Bearer sk_');
     const path = isAgent ? 'agent.streamTicket' : 'session.streamTicket';
-    const res = await fetch(`${url}/trpc/${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } });
+    const res = await (isAgent ? backendFetch : fetch)(`${url}/trpc/${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } });
     const body = (await res.json()) as { result: { data: { ticket: string } } };
     return body.result.data.ticket;
   }

@@ -150,3 +150,65 @@ async function readUntil(res: Response, marker: string) {
   await reader.cancel();
   return text;
 }
+
+describe('limits on live streams', () => {
+  let t: TestServer;
+  useTestServer((server) => (t = server));
+
+  const streamTicket = (headers: Record<string, string>, path = 'session.streamTicket') =>
+    fetch(`${t.url}/trpc/${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } }).then(
+      async (res) => ({ status: res.status, body: (await res.json()) as { result?: { data: { ticket: string } }; error?: { data: { code: string } } } }),
+    );
+
+  /** Opens a raw stream with a ticket: a refusal follows `connected` at once, a stream that is let in waits for events. */
+  async function openStream(ticket: string) {
+    const controller = new AbortController();
+    const params = new URLSearchParams({ connectionParams: JSON.stringify({ streamTicket: ticket }) });
+    const res = await fetch(`${t.url}/trpc/tickets.onChange?${params}`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('event: connected')) text += new TextDecoder().decode((await reader.read()).value);
+    if (!text.includes('serialized-error')) {
+      text += await Promise.race([
+        reader.read().then((r) => new TextDecoder().decode(r.value)),
+        new Promise<string>((resolve) => setTimeout(() => resolve(''), 300)),
+      ]);
+    }
+    return { refused: text.includes('serialized-error') ? text : null, close: () => controller.abort() };
+  }
+
+  it('lets one session hold at most ten open streams, and an eleventh in once one closes', async () => {
+    const c = await t.customer();
+    const streams = [];
+    for (let i = 0; i < 10; i++) {
+      const { body } = await streamTicket(c.headers());
+      const stream = await openStream(body.result!.data.ticket);
+      expect(stream.refused).toBeNull();
+      streams.push(stream);
+    }
+    const eleventh = await openStream((await streamTicket(c.headers())).body.result!.data.ticket);
+    expect(eleventh.refused).toContain('"code":"RATE_LIMITED"');
+
+    // Another session of the same site is not held back by this one.
+    const other = await t.customer();
+    expect((await openStream((await streamTicket(other.headers())).body.result!.data.ticket)).refused).toBeNull();
+
+    streams[0]!.close();
+    const deadline = Date.now() + 5_000;
+    let again = await openStream((await streamTicket(c.headers())).body.result!.data.ticket);
+    while (again.refused && Date.now() < deadline) again = await openStream((await streamTicket(c.headers())).body.result!.data.ticket);
+    expect(again.refused).toBeNull();
+    for (const s of [...streams, again]) s.close();
+  });
+
+  it('issues at most ten unused stream tickets per session', async () => {
+    const c = await t.customer();
+    for (let i = 0; i < 10; i++) expect((await streamTicket(c.headers())).status).toBe(200);
+    const refused = await streamTicket(c.headers());
+    expect(refused.status).toBe(429);
+    expect(refused.body.error!.data.code).toBe('RATE_LIMITED');
+    // Tickets expire after a minute, and with them the count.
+    t.clock.advance(61_000);
+    expect((await streamTicket(c.headers())).status).toBe(200);
+  });
+});
