@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { DomainError, type ErrorCode } from '../lifecycle/errors.js';
 import type { Context } from './context.js';
 import { STABLE_CODE, TRPC_CODE } from './error-codes.js';
+import { correlationIdOf } from '../http/correlation-id.js';
 
 interface Issue {
   path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
@@ -27,7 +28,8 @@ function describe(error: TRPCError): { code: ErrorCode; message: string; details
     return { code: 'VALIDATION', message: field ? `${field}: ${issues[0].message}` : issues[0].message, details: { field } };
   }
   const code = STABLE_CODE[error.code];
-  if (!code) return { code: 'INTERNAL', message: 'Internal server error', details: {} };
+  // The id is also in the server's log line, so an operator can find what went wrong without it reaching the client.
+  if (!code) return { code: 'INTERNAL', message: 'Internal server error', details: { correlationId: correlationIdOf(error) } };
   return { code, message: error.message, details: {} };
 }
 

@@ -9,6 +9,7 @@ import { createStreamTickets } from '../live/stream-tickets.js';
 import { createStore, type Store } from '../store/store.js';
 import { sweep } from '../tickets/sweeper.js';
 import { createRateLimiter, type RateLimit } from './rate-limiter.js';
+import { correlationIdOf } from './correlation-id.js';
 import { createRpcHandler } from './rpc-handler.js';
 import { createDeliverer } from '../webhooks/deliverer.js';
 import { createWidgetFiles } from './widget-files.js';
@@ -45,8 +46,13 @@ const envNumber = (name: string) => {
   return value === undefined || value === '' ? undefined : Number(value);
 };
 
-function json(res: http.ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' });
+/** Every JSON answer: never sniffed as anything else by a browser. */
+const JSON_HEADERS = { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' };
+/** What the server answers at all; anything else (TRACE, PUT, CONNECT…) is a 405. */
+const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+
+function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { ...JSON_HEADERS, ...headers });
   res.end(JSON.stringify(body));
 }
 
@@ -103,7 +109,7 @@ export function createServer(options: ServerOptions) {
     connectionParams,
   });
   const reportError = (error: TRPCError, path: string | undefined) => {
-    if (error.code === 'INTERNAL_SERVER_ERROR') logError(`closeloop: ${path ?? 'request'} failed`, error.cause ?? error);
+    if (error.code === 'INTERNAL_SERVER_ERROR') logError(`closeloop: ${path ?? 'request'} failed [${correlationIdOf(error)}]`, error.cause ?? error);
   };
   const rpc = createRpcHandler({
     router: appRouter,
@@ -111,7 +117,7 @@ export function createServer(options: ServerOptions) {
     maxBodyBytes,
     createContext: contextOf,
     onError: reportError,
-    headers: { vary: 'trpc-accept, accept, Origin' },
+    headers: { vary: 'trpc-accept, accept, Origin', 'x-content-type-options': 'nosniff' },
   });
   // tRPC's own adapter answers what the lean handler leaves: streaming batches, odd methods and content types, unknown paths.
   const trpc = createHTTPHandler({
@@ -120,7 +126,7 @@ export function createServer(options: ServerOptions) {
     maxBodySize: maxBodyBytes,
     maxBatchSize,
     createContext: ({ req, info }): Context => contextOf(req, info.connectionParams),
-    responseMeta: () => ({ headers: new Headers([['vary', 'Origin']]) }),
+    responseMeta: () => ({ headers: new Headers([['vary', 'Origin'], ['x-content-type-options', 'nosniff']]) }),
     onError: ({ error, path }) => reportError(error, path),
   });
 
@@ -130,6 +136,9 @@ export function createServer(options: ServerOptions) {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    if (!SERVED_METHODS.has(req.method ?? '')) {
+      return json(res, 405, { error: { message: `${req.method} is not served here`, data: { code: 'VALIDATION', httpStatus: 405 } } }, { allow: 'GET, HEAD, POST, OPTIONS' });
+    }
     if (path === '/healthz') return json(res, 200, { ok: true });
     if (widgetFiles(req, res, path)) return;
     if (!path.startsWith('/trpc/')) return json(res, 404, { error: { message: 'Not found', data: { code: 'NOT_FOUND' } } });
@@ -161,8 +170,9 @@ export function createServer(options: ServerOptions) {
 
   const listener: http.RequestListener = (req, res) => {
     handle(req, res).catch((error: unknown) => {
-      logError('closeloop: request failed', error);
-      if (!res.headersSent) json(res, 500, { error: { message: 'Internal server error', data: { code: 'INTERNAL' } } });
+      const correlationId = correlationIdOf(error instanceof Object ? error : new Error(String(error)));
+      logError(`closeloop: ${req.method} ${(req.url ?? '/').split('?')[0]} failed [${correlationId}]`, error);
+      if (!res.headersSent) json(res, 500, { error: { message: 'Internal server error', data: { code: 'INTERNAL', correlationId } } });
       else res.destroy();
     });
   };

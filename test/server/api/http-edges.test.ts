@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ORIGIN, rawPost, startTestServer, useTestServer, type TestServer } from '../../helpers/test-server.js';
 
@@ -96,6 +97,86 @@ describe('the HTTP edge', () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it('answers TRACE and other methods it does not serve with 405, logging nothing', async () => {
+    const logged: string[] = [];
+    const quiet = await startTestServer({ logError: (message) => logged.push(message) });
+    try {
+      for (const [method, path] of [['TRACE', '/trpc/tickets.list'], ['PUT', '/trpc/tickets.create'], ['DELETE', '/healthz'], ['PATCH', '/widget.js']] as const) {
+        const res = await new Promise<{ status: number; allow: string | undefined; body: string }>((resolve, reject) => {
+          const req = http.request(`${quiet.url}${path}`, { method }, (answer) => {
+            let body = '';
+            answer.on('data', (chunk: Buffer) => (body += chunk));
+            answer.on('end', () => resolve({ status: answer.statusCode!, allow: answer.headers.allow, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(res.allow).toBe('GET, HEAD, POST, OPTIONS');
+        expect(JSON.parse(res.body)).toMatchObject({ error: { data: { code: 'VALIDATION', httpStatus: 405 } } });
+      }
+      expect(logged).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
+  });
+
+  it('marks every JSON answer nosniff, errors and successes alike', async () => {
+    const c = await t.customer();
+    for (const res of [
+      await fetch(`${t.url}/trpc/tickets.list`, { headers: { authorization: `Bearer ${c.token}` } }),
+      await fetch(`${t.url}/trpc/tickets.list`),
+      await fetch(`${t.url}/trpc/nope.nothing`),
+      await fetch(`${t.url}/nope`),
+      await fetch(`${t.url}/healthz`),
+    ]) {
+      expect(res.headers.get('x-content-type-options'), res.url).toBe('nosniff');
+    }
+  });
+
+  it('refuses the secret key from a browser: agent calls, stream tickets and streams that carry an Origin', async () => {
+    const agent = { authorization: `Bearer ${t.site.secretKey}` };
+    expect((await fetch(`${t.url}/trpc/agent.tickets.list`, { headers: agent })).status).toBe(200);
+    for (const origin of [ORIGIN, 'http://evil.test', 'null']) {
+      const list = await fetch(`${t.url}/trpc/agent.tickets.list`, { headers: { ...agent, origin } });
+      expect(list.status).toBe(403);
+      expect(await list.json()).toMatchObject({ error: { data: { code: 'FORBIDDEN' } } });
+      const ticket = await rawPost(t.url, 'agent.streamTicket', {}, { ...agent, origin });
+      expect(ticket.status).toBe(403);
+    }
+    const { ticket } = JSON.parse((await rawPost(t.url, 'agent.streamTicket', {}, agent)).text).result.data as { ticket: string };
+    const params = new URLSearchParams({ connectionParams: JSON.stringify({ streamTicket: ticket }) });
+    const stream = await fetch(`${t.url}/trpc/agent.tickets.onChange?${params}`, { headers: { origin: ORIGIN } });
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!text.includes('serialized-error')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain('"code":"FORBIDDEN"');
+    await reader.cancel();
+  });
+
+  it('never lists the agent header in a CORS preflight', async () => {
+    const pre = await fetch(`${t.url}/trpc/agent.tickets.list`, {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization, x-closeloop-agent' },
+    });
+    expect(pre.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(pre.headers.get('access-control-allow-headers')).not.toMatch(/x-closeloop-agent/i);
+  });
+
+  it('answers an unexpected failure with a generic message and a correlation id that is also in the log line', async () => {
+    const logged: string[] = [];
+    const broken = await startTestServer({ logError: (message) => logged.push(message) });
+    const c = await broken.customer();
+    await broken.store.close();
+    const res = await fetch(`${broken.url}/trpc/tickets.list`, { headers: { authorization: `Bearer ${c.token}` } });
+    const text = await res.text();
+    expect(res.status).toBe(500);
+    const { correlationId } = JSON.parse(text).error.data as { correlationId: string };
+    expect(correlationId).toMatch(/^[0-9a-f]{16}$/);
+    expect(logged).toEqual([`closeloop: tickets.list failed [${correlationId}]`]);
+    await broken.server.close().catch(() => {});
   });
 
   it('answers an unexpected failure with a generic message: no stack, SQL or paths', async () => {
