@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { invalid, notFound } from '../lifecycle/errors.js';
 import { created, type Command } from '../lifecycle/lifecycle.js';
 import { follow } from '../live/follow.js';
-import { bodyHash } from '../store/ids.js';
 import type { CustomerRow, SiteRow, TicketRow } from '../store/store.js';
 import { act } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
+import { idempotency } from './idempotency.js';
 import { agentGrant, agentProcedure, holdStream, issueStreamTicket } from './auth.js';
 import type { AppDeps } from './context.js';
 import { agentDto, agentTicket, siteDto, webhookDeliveryDto, webhookEndpointDto } from './dto.js';
@@ -65,9 +65,7 @@ const ticketsRouter = router({
         actor: ctx.actor,
         messageAuthor: { kind: 'customer', id: customer.id },
         event: created(at),
-        idempotency: idempotencyKey
-          ? { scope: `agent:${ctx.site.id}`, key: idempotencyKey, bodyHash: bodyHash(content) }
-          : undefined,
+        idempotency: idempotency(ctx.app, `agent:${ctx.site.id}`, idempotencyKey, content, at),
       });
       hub.changed();
       return agentTicket(ticket, ctx.site, at, customer);

@@ -12,6 +12,8 @@ export interface AppDeps {
   hub: LiveHub;
   webhooks: ReturnType<typeof createDeliverer>;
   streamTickets: ReturnType<typeof createStreamTickets>;
+  /** How long a create's idempotency key is honoured (and kept). */
+  idempotencyTtlMs: number;
   limits: {
     anonymousSessions: ReturnType<typeof createRateLimiter>;
     ticketCreates: ReturnType<typeof createRateLimiter>;

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { notFound } from '../lifecycle/errors.js';
 import { created, customerStatus, isCustomerEvent, type Command, type EventType, type Status } from '../lifecycle/lifecycle.js';
 import { follow } from '../live/follow.js';
-import { bodyHash } from '../store/ids.js';
 import type { TicketRow } from '../store/store.js';
 import { act, decider } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
 import { customerProcedure, holdStream, rateLimit } from './auth.js';
 import { customerTicket } from './dto.js';
+import { idempotency, replayed } from './idempotency.js';
 import * as s from './schemas.js';
 import { router } from './trpc.js';
 
@@ -34,10 +34,13 @@ export const customerTicketsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      rateLimit(ctx, 'ticketCreates');
       const { store, now, hub } = ctx.app;
       const at = now();
       const { idempotencyKey, ...content } = input;
+      const idem = idempotency(ctx.app, ctx.customer.id, idempotencyKey, content, at);
+      const first = await replayed(ctx.app, idem);
+      if (first) return customerTicket(first, ctx.site, at);
+      rateLimit(ctx, 'ticketCreates');
       const { ticket } = await store.createTicket({
         siteId: ctx.site.id,
         customerId: ctx.customer.id,
@@ -48,7 +51,7 @@ export const customerTicketsRouter = router({
         actor: ctx.actor,
         messageAuthor: ctx.actor,
         event: created(at),
-        idempotency: idempotencyKey ? { scope: ctx.customer.id, key: idempotencyKey, bodyHash: bodyHash(content) } : undefined,
+        idempotency: idem,
       });
       hub.changed();
       return customerTicket(ticket, ctx.site, at);
@@ -102,13 +105,16 @@ export const customerTicketsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      rateLimit(ctx, 'ticketCreates');
       const { store, now, hub } = ctx.app;
       const ref = { siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id };
       const old = await store.getTicket(ref);
       if (!old || customerStatus(old.status as Status) === null) throw notFound();
       const at = now();
       const subject = input.subject ?? `Follow-up: ${old.subject}`.slice(0, 200);
+      const idem = idempotency(ctx.app, ctx.customer.id, input.idempotencyKey, { followUpOf: input.ticketId, subject, message: input.message }, at);
+      const first = await replayed(ctx.app, idem);
+      if (first) return customerTicket(first, ctx.site, at);
+      rateLimit(ctx, 'ticketCreates');
       const { ticket } = await store.createTicket({
         siteId: ctx.site.id,
         customerId: ctx.customer.id,
@@ -119,9 +125,7 @@ export const customerTicketsRouter = router({
         actor: ctx.actor,
         messageAuthor: ctx.actor,
         event: created(at),
-        idempotency: input.idempotencyKey
-          ? { scope: ctx.customer.id, key: input.idempotencyKey, bodyHash: bodyHash({ followUpOf: input.ticketId, subject, message: input.message }) }
-          : undefined,
+        idempotency: idem,
         followUpOf: {
           ticketId: input.ticketId,
           decide: (row, site, followUpId) => decider({ action: 'createFollowUp', followUpId }, ctx.actor, at)(row, site),

@@ -7,6 +7,7 @@ import { siteDto } from '../api/dto.js';
 import { createServer } from '../http/create-server.js';
 import { createStore, type Store } from '../store/store.js';
 import { sweep } from '../tickets/sweeper.js';
+import { idempotencyTtlFromEnv } from '../api/idempotency.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -169,7 +170,7 @@ async function sites(args: string[], io: Io) {
 
 async function sweepOnce(args: string[], io: Io) {
   const { values } = parse(args, {});
-  const changes = await withStore(dbPath(values.db), (store) => sweep({ store, now: Date.now, hub: { changed: () => {} } }));
+  const changes = await withStore(dbPath(values.db), (store) => sweep({ store, now: Date.now, hub: { changed: () => {} } }, { idempotencyTtlMs: idempotencyTtlFromEnv() }));
   for (const c of changes) io.out(`${c.ticketId}: ${c.action} ${c.from} -> ${c.to}`);
   io.out(`sweep: ${changes.length} ticket${changes.length === 1 ? '' : 's'} changed`);
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { appRouter } from '../api/app-router.js';
+import { idempotencyTtlFromEnv } from '../api/idempotency.js';
 import type { AppDeps, Context } from '../api/context.js';
 import { createLiveHub } from '../live/live-hub.js';
 import { createStreamTickets } from '../live/stream-tickets.js';
@@ -32,6 +33,8 @@ export interface ServerOptions {
   webhookIntervalMs?: number;
   /** Deliver webhooks to private, loopback and link-local addresses (demo, tests). Default: CLOSELOOP_ALLOW_PRIVATE_WEBHOOKS=1. */
   allowPrivateWebhooks?: boolean;
+  /** How long a create's idempotency key is honoured, then deleted by the sweeper. Default: CLOSELOOP_IDEMPOTENCY_TTL_HOURS or 24 h. */
+  idempotencyTtlMs?: number;
   /** Where unexpected errors are reported; they never reach clients. */
   logError?: (message: string, error: unknown) => void;
 }
@@ -85,7 +88,8 @@ export function createServer(options: ServerOptions) {
     now,
     allowPrivate: options.allowPrivateWebhooks ?? process.env.CLOSELOOP_ALLOW_PRIVATE_WEBHOOKS === '1',
   });
-  const app: AppDeps = { store, now, hub, webhooks, streamTickets: createStreamTickets(now), limits };
+  const idempotencyTtlMs = options.idempotencyTtlMs ?? idempotencyTtlFromEnv();
+  const app: AppDeps = { store, now, hub, webhooks, streamTickets: createStreamTickets(now), limits, idempotencyTtlMs };
 
   // CORS answers need the origins every site allows; a short cache keeps that off the hot path.
   let origins = { set: new Set<string>(), at: -Infinity };
@@ -192,7 +196,7 @@ export function createServer(options: ServerOptions) {
     return delivering;
   };
   const runSweep = () => {
-    sweeping ??= sweep(app)
+    sweeping ??= sweep(app, { idempotencyTtlMs })
       .catch((error: unknown) => logError('closeloop: sweep failed', error))
       .finally(() => {
         sweeping = null;
@@ -207,7 +211,7 @@ export function createServer(options: ServerOptions) {
     /** A request listener for mounting inside an existing Node HTTP server. */
     handle: listener,
     /** Runs the due rules once, now. */
-    sweep: () => sweep(app),
+    sweep: () => sweep(app, { idempotencyTtlMs }),
     /** Sends the webhooks that are due, now; resolves with how many were delivered. */
     deliverWebhooks: () => webhooks.deliverDue(),
     /** Listens, and starts the sweeper; resolves with the bound address. */

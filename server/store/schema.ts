@@ -156,7 +156,8 @@ export const idempotencyKeys = sqliteTable(
     ticketId: text('ticket_id').notNull(),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+  // By age: expired keys are deleted oldest first.
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_keys_created').on(t.createdAt)],
 );
 
 export const purgeRecords = sqliteTable('purge_records', {

@@ -84,9 +84,17 @@ export interface NewTicket {
   /** Who wrote the opening message: the customer, also when an agent files it for them. */
   messageAuthor: ActorRef;
   event: LifecycleEvent;
-  idempotency?: { scope: string; key: string; bodyHash: string } | undefined;
+  idempotency?: Idempotency | undefined;
   /** A closed ticket this one follows up; `decide` records the link on it. */
   followUpOf?: { ticketId: string; decide: (old: TicketRow, site: SiteRow, newId: string) => Change } | undefined;
+}
+
+/** A create's idempotency key; one recorded before `notBefore` has expired and counts as never used. */
+export interface Idempotency {
+  scope: string;
+  key: string;
+  bodyHash: string;
+  notBefore: number;
 }
 
 export type Store = ReturnType<typeof createStore>;
@@ -191,6 +199,11 @@ export function createStore(path: string, options: StoreOptions = {}) {
       })
       .returning()
       .prepare(),
+    idempotencyKey: db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.scope, p('scope')), eq(idempotencyKeys.key, p('key'))))
+      .prepare(),
     liveEndpoints: db
       .select()
       .from(webhookEndpoints)
@@ -290,6 +303,14 @@ export function createStore(path: string, options: StoreOptions = {}) {
     if (!updated) throw notFound();
     enqueueWebhooks(site, updated, eventRow, messageRow);
     return { ticket: updated, eventId: eventRow.id };
+  }
+
+  /** The ticket a live idempotency key already made, if any; the same key with another body is refused. */
+  function idempotentTicket(idem: Idempotency): TicketRow | null {
+    const seen = q.idempotencyKey.get({ scope: idem.scope, key: idem.key });
+    if (!seen || seen.createdAt < idem.notBefore) return null;
+    if (seen.bodyHash !== idem.bodyHash) throw idempotencyMismatch();
+    return ticketById.get({ id: seen.ticketId }) ?? null;
   }
 
   function applyOne(ref: TicketRef, actor: ActorRef, decide: Decide): Applied {
@@ -407,18 +428,8 @@ export function createStore(path: string, options: StoreOptions = {}) {
     createTicket: async (input: NewTicket): Promise<{ ticket: TicketRow; created: boolean; eventIds: number[] }> =>
       immediate(() => {
         const { idempotency: idem, event, actor } = input;
-        if (idem) {
-          const seen = db
-            .select()
-            .from(idempotencyKeys)
-            .where(and(eq(idempotencyKeys.scope, idem.scope), eq(idempotencyKeys.key, idem.key)))
-            .get();
-          if (seen) {
-            if (seen.bodyHash !== idem.bodyHash) throw idempotencyMismatch();
-            const first = db.select().from(tickets).where(eq(tickets.id, seen.ticketId)).get();
-            if (first) return { ticket: first, created: false, eventIds: [] };
-          }
-        }
+        const first = idem ? idempotentTicket(idem) : null;
+        if (first) return { ticket: first, created: false, eventIds: [] };
         const id = newId('tk');
         const eventIds: number[] = [];
         if (input.followUpOf) {
@@ -445,10 +456,30 @@ export function createStore(path: string, options: StoreOptions = {}) {
         if (idem) {
           db.insert(idempotencyKeys)
             .values({ scope: idem.scope, key: idem.key, bodyHash: idem.bodyHash, ticketId: id, createdAt: event.at })
-            .onConflictDoUpdate({ target: [idempotencyKeys.scope, idempotencyKeys.key], set: { ticketId: id, bodyHash: idem.bodyHash } })
+            .onConflictDoUpdate({ target: [idempotencyKeys.scope, idempotencyKeys.key], set: { ticketId: id, bodyHash: idem.bodyHash, createdAt: event.at } })
             .run();
         }
         return { ticket, created: true, eventIds };
+      }),
+
+    /**
+     * The ticket a retried create already made (a live key with the same body), else null.
+     * Read before any rate limit, so a retry is never refused for the attempts before it.
+     */
+    idempotentTicket: async (idem: Idempotency) => idempotentTicket(idem),
+
+    /** Forgets idempotency keys recorded before `before`, oldest first, at most `limit`; returns how many went. */
+    deleteExpiredIdempotencyKeys: async (before: number, limit: number) =>
+      immediate(() => {
+        const expired = db
+          .select({ scope: idempotencyKeys.scope, key: idempotencyKeys.key })
+          .from(idempotencyKeys)
+          .where(lt(idempotencyKeys.createdAt, before))
+          .orderBy(asc(idempotencyKeys.createdAt))
+          .limit(limit)
+          .all();
+        for (const k of expired) db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, k.scope), eq(idempotencyKeys.key, k.key))).run();
+        return expired.length;
       }),
 
     /** Runs `decide` on the current row and writes what it returns, all in one transaction. */
