@@ -14,7 +14,7 @@ export const sessionRouter = router({
       const site = await store.siteByKey(input.siteKey);
       if (!site) throw new DomainError('UNAUTHORIZED', 'Unknown site key');
       allowOrigin(ctx, site);
-      const identity = input.identity ? verifyIdentityToken(input.identity, site.secretKey, now()) : null;
+      const identity = input.identity ? verifyIdentityToken(input.identity, site, now()) : null;
       if (!identity) rateLimit(ctx, 'anonymousSessions');
       const { token, customer } = await store.startSession({ siteId: site.id, identity }, now());
       return { token, customer: customerSummary(customer), site: { name: site.name, texts: site.texts } };

@@ -44,6 +44,8 @@ export const customerSessions = sqliteTable(
     customerId: text('customer_id').notNull().references(() => customers.id),
     tokenHash: text('token_hash').notNull().unique(),
     verified: integer('verified', { mode: 'boolean' }).notNull(),
+    // When the identity token that verified it expired; the session itself lives on (see the README).
+    identityExpiresAt: integer('identity_expires_at'),
     createdAt: integer('created_at').notNull(),
     revokedAt: integer('revoked_at'),
   },

@@ -370,7 +370,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
     /* ---------- customers and sessions ---------- */
 
     startSession: async (
-      input: { siteId: string; identity: { externalId: string; email?: string | undefined; name?: string | undefined } | null },
+      input: { siteId: string; identity: { externalId: string; email?: string | undefined; name?: string | undefined; expiresAt: number } | null },
       now: number,
     ) => {
       const token = newId('cls', 32);
@@ -379,7 +379,15 @@ export function createStore(path: string, options: StoreOptions = {}) {
           ? upsertVerifiedCustomer(db, input.siteId, input.identity, now)
           : db.insert(customers).values({ id: newId('cus'), siteId: input.siteId, createdAt: now }).returning().get();
         db.insert(customerSessions)
-          .values({ id: newId('ses'), siteId: input.siteId, customerId: customer.id, tokenHash: sha256(token), verified: input.identity !== null, createdAt: now })
+          .values({
+            id: newId('ses'),
+            siteId: input.siteId,
+            customerId: customer.id,
+            tokenHash: sha256(token),
+            verified: input.identity !== null,
+            identityExpiresAt: input.identity?.expiresAt ?? null,
+            createdAt: now,
+          })
           .run();
         return { token, customer };
       });

@@ -131,7 +131,7 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 /** Signs an identity JWT the way a site's backend does (independent of the code under test). */
 export function signTestIdentity(
   secretKey: string,
-  claims: { sub?: string; email?: string | undefined; name?: string | undefined; exp?: number | undefined },
+  claims: { sub?: unknown; email?: string | undefined; name?: string | undefined; exp?: number | undefined; [claim: string]: unknown },
   nowMs: number,
   header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' },
 ) {

@@ -33,6 +33,14 @@ describe('the customer client', () => {
     expect(client.session.customer).toMatchObject({ verified: true, externalId: 'user-7', email: 'mo@example.com', name: 'Mo' });
   });
 
+  it('binds an identity token to this site with audience, and refuses to sign one that lives over 24 hours', async () => {
+    const identity = await signIdentity(t.site.secretKey, { id: 'user-aud' }, { now: t.clock.now(), audience: t.site.siteKey });
+    const client = customer({ identity });
+    await client.getToken();
+    expect(client.session.customer).toMatchObject({ verified: true, externalId: 'user-aud' });
+    await expect(signIdentity(t.site.secretKey, { id: 'x' }, { expiresInSeconds: 86_401 })).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
   it('covers the whole customer lifecycle with typed methods', async () => {
     const client = customer();
     const ticket = await client.tickets.create({ subject: 'Broken export', message: 'CSV is empty' });

@@ -50,6 +50,23 @@ describe('customer sessions', () => {
     }
   });
 
+  it('records when the identity expires, and keeps the session working as the same customer after that', async () => {
+    const now = t.clock.now();
+    const c = await t.customer({ userId: 'user-exp' });
+    const session = await t.store.sessionByToken(c.token);
+    expect(session!.session.identityExpiresAt).toBe((Math.floor(now / 1000) + 3600) * 1000);
+    const ticket = await c.api.tickets.create.mutate({ subject: 'Before expiry', message: 'x' });
+
+    t.clock.advance(2 * 3_600_000);
+    // The token proved who they were when the session began; the session lives until it is ended.
+    expect((await c.api.tickets.list.query()).items.map((x) => x.id)).toContain(ticket.id);
+    await c.api.session.end.mutate();
+    expect(await errorCode(c.api.tickets.list.query())).toBe('UNAUTHORIZED');
+    // Signing in again needs a fresh token: the old one has expired.
+    const stale = signTestIdentity(t.site.secretKey, { sub: 'user-exp' }, now);
+    expect(await errorCode(t.client(() => ({})).session.start.mutate({ siteKey: t.site.siteKey, identity: stale }))).toBe('UNAUTHORIZED');
+  });
+
   it('refuses an unknown site key', async () => {
     expect(await errorCode(t.client(() => ({})).session.start.mutate({ siteKey: 'pk_nope' }))).toBe('UNAUTHORIZED');
   });

@@ -1,0 +1,1 @@
+ALTER TABLE `customer_sessions` ADD `identity_expires_at` integer;
