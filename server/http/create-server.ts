@@ -31,6 +31,10 @@ export interface ServerOptions {
   livePollMs?: number;
   /** How often queued webhooks are sent; 0 turns it off. Default: CLOSELOOP_WEBHOOK_INTERVAL_MS or 1000. */
   webhookIntervalMs?: number;
+  /** Endpoints sent to at once (each still gets its events in order). Default 8. */
+  webhookConcurrency?: number;
+  /** How long a webhook endpoint may take to answer. Default 10 s. */
+  webhookTimeoutMs?: number;
   /** Deliver webhooks to private, loopback and link-local addresses (demo, tests). Default: CLOSELOOP_ALLOW_PRIVATE_WEBHOOKS=1. */
   allowPrivateWebhooks?: boolean;
   /** How long a create's idempotency key is honoured, then deleted by the sweeper. Default: CLOSELOOP_IDEMPOTENCY_TTL_HOURS or 24 h. */
@@ -87,6 +91,8 @@ export function createServer(options: ServerOptions) {
     store,
     now,
     allowPrivate: options.allowPrivateWebhooks ?? process.env.CLOSELOOP_ALLOW_PRIVATE_WEBHOOKS === '1',
+    concurrency: options.webhookConcurrency,
+    timeoutMs: options.webhookTimeoutMs,
   });
   const idempotencyTtlMs = options.idempotencyTtlMs ?? idempotencyTtlFromEnv();
   const app: AppDeps = { store, now, hub, webhooks, streamTickets: createStreamTickets(now), limits, idempotencyTtlMs };
@@ -184,17 +190,8 @@ export function createServer(options: ServerOptions) {
 
   let sweeping: Promise<unknown> | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
-  let delivering: Promise<unknown> | null = null;
   let deliverTimer: NodeJS.Timeout | null = null;
-  const runDeliveries = () => {
-    delivering ??= webhooks
-      .deliverDue()
-      .catch((error: unknown) => logError('closeloop: webhook delivery failed', error))
-      .finally(() => {
-        delivering = null;
-      });
-    return delivering;
-  };
+  const runDeliveries = () => webhooks.pump((error) => logError('closeloop: webhook delivery failed', error));
   const runSweep = () => {
     sweeping ??= sweep(app, { idempotencyTtlMs })
       .catch((error: unknown) => logError('closeloop: sweep failed', error))
@@ -252,7 +249,7 @@ export function createServer(options: ServerOptions) {
         server.closeAllConnections();
       });
       await sweeping;
-      await delivering;
+      await webhooks.stop();
       if (ownsStore) await store.close();
     },
   };

@@ -5,7 +5,7 @@
  * transaction with other writes asked for at the same moment. This is the seam a
  * PostgreSQL store would implement.
  */
-import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, max, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, max, min, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { isCustomerEvent, type Change, type LifecycleEvent } from '../lifecycle/lifecycle.js';
 import { DomainError, invalid, notFound } from '../lifecycle/errors.js';
@@ -645,17 +645,45 @@ export function createStore(path: string, options: StoreOptions = {}) {
           .get();
       }),
 
+    /** Endpoints with deliveries due now, not disabled and not in `busy`, the longest-waiting first. */
+    dueEndpoints: async (now: number, busy: string[], limit: number) =>
+      db
+        .select({ endpointId: webhookDeliveries.endpointId, due: min(webhookDeliveries.nextAttemptAt) })
+        .from(webhookDeliveries)
+        .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+        .where(
+          and(
+            eq(webhookDeliveries.status, 'pending'),
+            lte(webhookDeliveries.nextAttemptAt, now),
+            isNull(webhookEndpoints.disabledAt),
+            busy.length ? notInArray(webhookDeliveries.endpointId, busy) : undefined,
+          ),
+        )
+        .groupBy(webhookDeliveries.endpointId)
+        .orderBy(asc(min(webhookDeliveries.nextAttemptAt)))
+        .limit(limit)
+        .all()
+        .map((r) => r.endpointId),
+
     /**
-     * Claims due deliveries for one worker: each is leased (its next attempt moved
-     * past the lease) in the same transaction, so two workers never send one twice at once.
+     * Claims one endpoint's due deliveries, in the order they were written: each is
+     * leased (its next attempt moved past the lease) in the same transaction, so two
+     * workers never send one twice at once.
      */
-    claimDueDeliveries: async (now: number, limit: number, leaseMs: number) =>
+    claimDueDeliveries: async (endpointId: string, now: number, limit: number, leaseMs: number) =>
       immediate(() => {
         const due = db
           .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints })
           .from(webhookDeliveries)
           .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-          .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, now), isNull(webhookEndpoints.disabledAt)))
+          .where(
+            and(
+              eq(webhookDeliveries.endpointId, endpointId),
+              eq(webhookDeliveries.status, 'pending'),
+              lte(webhookDeliveries.nextAttemptAt, now),
+              isNull(webhookEndpoints.disabledAt),
+            ),
+          )
           // rowid: the order the outbox was written in, for deliveries due at the same instant.
           .orderBy(asc(webhookDeliveries.nextAttemptAt), sql`${webhookDeliveries}.rowid`)
           .limit(limit)

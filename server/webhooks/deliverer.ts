@@ -51,18 +51,18 @@ interface Outcome {
   error: string | null;
 }
 
-function post(url: URL, headers: Record<string, string>, body: string, allowPrivate: boolean): Promise<Outcome> {
+function post(url: URL, headers: Record<string, string>, body: string, allowPrivate: boolean, timeoutMs: number, signal: AbortSignal): Promise<Outcome> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (net.isIP(host) && !allowPrivate && isPrivateAddress(host)) {
     return Promise.resolve({ statusCode: null, error: `refused: ${host} is a private address` });
   }
   const send = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve) => {
-    const req = send(url, { method: 'POST', headers, lookup: guardedLookup(allowPrivate), timeout: TIMEOUT_MS }, (res) => {
+    const req = send(url, { method: 'POST', headers, lookup: guardedLookup(allowPrivate), timeout: timeoutMs, signal }, (res) => {
       res.resume();
       res.on('end', () => resolve({ statusCode: res.statusCode ?? null, error: null }));
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer in ${TIMEOUT_MS / 1000} s`)));
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${timeoutMs / 1000} s`)));
     req.on('error', (error) =>
       resolve({ statusCode: null, error: error instanceof RefusedAddress ? `refused: ${error.message}` : error.message }),
     );
@@ -76,8 +76,33 @@ async function signatures(endpoint: WebhookEndpointRow, id: string, seconds: num
   return (await Promise.all(secrets.map((s) => signWebhook(s, id, seconds, body)))).join(' ');
 }
 
-export function createDeliverer(opts: { store: Store; now: () => number; allowPrivate: boolean }) {
+export interface DelivererOptions {
+  store: Store;
+  now: () => number;
+  allowPrivate: boolean;
+  /** Endpoints served at once; each gets its events one at a time, in order. */
+  concurrency?: number;
+  /** How long one endpoint may take to answer. */
+  timeoutMs?: number;
+}
+
+/** Deliveries one endpoint's lane claims at a time. */
+const BATCH = 10;
+
+/**
+ * Sends the outbox through a bounded pool of lanes, one per endpoint: a slow or
+ * unreachable endpoint holds only its own lane, never another site's deliveries,
+ * and each endpoint still gets its events one at a time, in the order they happened.
+ */
+export function createDeliverer(opts: DelivererOptions) {
   const { store, now, allowPrivate } = opts;
+  const concurrency = opts.concurrency ?? 8;
+  const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS;
+  // A claimed batch stays leased for as long as its lane could take to send it all.
+  const leaseMs = LEASE_MS + BATCH * timeoutMs;
+  const lanes = new Map<string, Promise<number>>();
+  // On stop, requests under way are cut (their attempt is recorded and retried later) and no lane claims more.
+  const stopping = new AbortController();
 
   async function deliver(delivery: WebhookDeliveryRow, endpoint: WebhookEndpointRow) {
     const started = now();
@@ -90,7 +115,7 @@ export function createDeliverer(opts: { store: Store; now: () => number; allowPr
       'webhook-signature': await signatures(endpoint, delivery.id, seconds, delivery.payload, started),
     };
     const clockStart = performance.now();
-    const outcome = await post(new URL(endpoint.url), headers, delivery.payload, allowPrivate);
+    const outcome = await post(new URL(endpoint.url), headers, delivery.payload, allowPrivate, timeoutMs, stopping.signal);
     const durationMs = Math.round(performance.now() - clockStart);
     const ok = outcome.statusCode !== null && outcome.statusCode >= 200 && outcome.statusCode < 300;
     const gone = outcome.statusCode === 410;
@@ -107,23 +132,74 @@ export function createDeliverer(opts: { store: Store; now: () => number; allowPr
       nextAttemptAt: ok || gone || wait === undefined ? started : started + wait * 1000,
       disableEndpoint: gone ? 'The endpoint answered 410 Gone' : null,
     });
-    return ok;
+    return { ok, gone };
+  }
+
+  /** One endpoint's lane: its due deliveries, one at a time, until none is due. Resolves with how many were delivered. */
+  async function runLane(endpointId: string) {
+    let delivered = 0;
+    while (!stopping.signal.aborted) {
+      const batch = await store.claimDueDeliveries(endpointId, now(), BATCH, leaseMs);
+      if (batch.length === 0) return delivered;
+      for (const { delivery, endpoint } of batch) {
+        const { ok, gone } = await deliver(delivery, endpoint);
+        if (ok) delivered++;
+        // The rest of the batch was failed with the endpoint.
+        if (gone) return delivered;
+      }
+    }
+    return delivered;
+  }
+
+  /** Starts lanes for endpoints with due deliveries, up to the pool's size; never waits for them. */
+  async function pump(onLaneDone: (delivered: number) => void = () => {}) {
+    const free = concurrency - lanes.size;
+    if (free <= 0 || stopping.signal.aborted) return 0;
+    const endpoints = await store.dueEndpoints(now(), [...lanes.keys()], free);
+    let started = 0;
+    for (const endpointId of endpoints) {
+      // Another pump may have started it (or filled the pool) while this one was reading.
+      if (lanes.has(endpointId) || lanes.size >= concurrency) continue;
+      started++;
+      const lane = runLane(endpointId)
+        .then((delivered) => {
+          onLaneDone(delivered);
+          return delivered;
+        })
+        .finally(() => {
+          lanes.delete(endpointId);
+        });
+      lanes.set(endpointId, lane);
+    }
+    return started;
   }
 
   return {
-    /** Sends what is due now; resolves with how many were delivered. */
-    async deliverDue(limit = 50): Promise<number> {
-      const due = await store.claimDueDeliveries(now(), limit, LEASE_MS);
-      // In order per endpoint (receivers see events as they happened, retries aside); endpoints in parallel.
-      const byEndpoint = new Map<string, typeof due>();
-      for (const d of due) byEndpoint.set(d.endpoint.id, [...(byEndpoint.get(d.endpoint.id) ?? []), d]);
+    /**
+     * The server's timer: starts whatever lanes have room and returns at once, so a
+     * stalled endpoint never holds up the next round for everyone else. A lane that
+     * finishes starts the next waiting endpoint.
+     */
+    pump(onError: (error: unknown) => void) {
+      const next = (): void => void pump(() => next()).catch(onError);
+      next();
+    },
+
+    /** Sends everything due now and waits for it; resolves with how many were delivered (tests, CLI). */
+    async deliverDue(): Promise<number> {
       let delivered = 0;
-      await Promise.all(
-        [...byEndpoint.values()].map(async (queue) => {
-          for (const { delivery, endpoint } of queue) if (await deliver(delivery, endpoint)) delivered++;
-        }),
-      );
-      return delivered;
+      const count = (n: number) => (delivered += n);
+      for (;;) {
+        await pump(count);
+        if (lanes.size === 0) return delivered;
+        await Promise.race(lanes.values()).catch(() => undefined);
+      }
+    },
+
+    /** Cuts the requests under way (each is recorded as a failed attempt, retried later) and waits for the lanes to end. */
+    async stop() {
+      stopping.abort();
+      while (lanes.size > 0) await Promise.allSettled(lanes.values());
     },
   };
 }

@@ -7,6 +7,7 @@ import { live } from './live.js';
 import { scale } from './scale.js';
 import { bundleSizes } from './size.js';
 import { throughput } from './throughput.js';
+import { webhooks } from './webhooks.js';
 
 const quick = process.argv.includes('--quick');
 const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
@@ -61,6 +62,14 @@ console.log('\n6. Live updates (open customer subscriptions)');
 results.live = await live({ quick });
 for (const r of results.live) {
   console.log(`   ${String(r.connections).padStart(6)} streams: ${r.perConnectionKB} KB per connection (budget 30 KB; ${r.overallPerConnectionKB} KB counting warm-up), server RSS ${r.serverRssMB} MB; agent reply -> customer event p50 ${r.replyToEventP50} ms, p99 ${r.replyToEventP99} ms`);
+}
+
+console.log('\n7. Webhook delivery (three endpoints; figures at the two healthy ones)');
+results.webhooks = await webhooks({ quick });
+for (const r of results.webhooks.rows) {
+  console.log(
+    `   ${results.webhooks.events} events, ${r.stalling ? 'third endpoint stalling' : 'all three healthy (baseline)'}: ${r.delivered}/${r.expected} delivered, ${r.perSecond} deliveries/s; lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms`,
+  );
 }
 
 mkdirSync('test/bench/results', { recursive: true });
