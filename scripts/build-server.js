@@ -1,4 +1,4 @@
-// Compiles the server to dist/ and ships its SQL migrations and checkpoint worker beside the compiled store.
+// Compiles the server (and SDK) to dist/, source maps carrying their sources, and ships its SQL migrations and checkpoint worker beside the compiled store.
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -8,5 +8,6 @@ const tsc = require.resolve('typescript/bin/tsc');
 
 rmSync('dist/server', { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-cpSync('server/store/migrations', 'dist/server/store/migrations', { recursive: true });
+// drizzle-kit's snapshots only serve `npm run db:generate`: the migrator needs the SQL and the journal.
+cpSync('server/store/migrations', 'dist/server/store/migrations', { recursive: true, filter: (path) => !path.endsWith('_snapshot.json') });
 cpSync('server/store/checkpoint-worker.js', 'dist/server/store/checkpoint-worker.js');
