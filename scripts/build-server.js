@@ -11,3 +11,5 @@ execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inh
 // drizzle-kit's snapshots only serve `npm run db:generate`: the migrator needs the SQL and the journal.
 cpSync('server/store/migrations', 'dist/server/store/migrations', { recursive: true, filter: (path) => !path.endsWith('_snapshot.json') });
 cpSync('server/store/checkpoint-worker.js', 'dist/server/store/checkpoint-worker.js');
+// The SDK's API types, written out in full so its declarations need no server code.
+execFileSync(process.execPath, ['scripts/build-sdk-types.js'], { stdio: 'inherit' });

@@ -1,15 +1,10 @@
 import { httpBatchLink } from '@trpc/client';
+import type { AgentChange, AgentTicket, Inputs, Outputs } from './api-types.js';
 import { CloseloopError } from './errors.js';
 import { openLiveStream, type EventSourceClass, type LiveOptions } from './live-stream.js';
-import {
-  call,
-  createTransport,
-  eventSourceOf,
-  newIdempotencyKey,
-  type Inputs,
-  type LiveItem,
-  type Outputs,
-} from './transport.js';
+import { call, createTransport, eventSourceOf, newIdempotencyKey } from './transport.js';
+
+export type { AgentChange, AgentTicket } from './api-types.js';
 
 export interface AgentClientOptions {
   url: string;
@@ -23,15 +18,66 @@ export interface AgentClientOptions {
 }
 
 type AgentIn = Inputs['agent'];
+type AgentOut = Outputs['agent'];
 type TicketsIn = AgentIn['tickets'];
-export type AgentTicket = Outputs['agent']['tickets']['get']['ticket'];
-export type AgentChange = LiveItem<Outputs['agent']['tickets']['onChange']>;
+type TicketsOut = AgentOut['tickets'];
 type ListFilters = NonNullable<TicketsIn['list']>;
+/** One API call: its input, and a promise of its answer (or a CloseloopError). */
+type Call<In, Out> = (input: In) => Promise<Out>;
+type TicketCall<K extends keyof TicketsIn & keyof TicketsOut> = Call<TicketsIn[K], TicketsOut[K]>;
+
+/** The site's backend acting on tickets: every agent action, typed from the server's router. */
+export interface AgentClient {
+  /** The same client, acting as another agent. */
+  as(agentId: string): AgentClient;
+  tickets: {
+    /** Opens a ticket for one of your users; safe to retry (an idempotency key is added when you give none). */
+    create: TicketCall<'create'>;
+    list(filters?: TicketsIn['list']): Promise<TicketsOut['list']>;
+    /** Every ticket matching the filters, page after page. */
+    iterate(filters?: Omit<ListFilters, 'cursor'>): AsyncGenerator<AgentTicket>;
+    get: TicketCall<'get'>;
+    reply: TicketCall<'reply'>;
+    note: TicketCall<'note'>;
+    resolve: TicketCall<'resolve'>;
+    postpone: Call<Omit<TicketsIn['postpone'], 'until'> & { until: string | Date }, TicketsOut['postpone']>;
+    reopen: TicketCall<'reopen'>;
+    close: TicketCall<'close'>;
+    assign: TicketCall<'assign'>;
+    setPriority: TicketCall<'setPriority'>;
+    markSpam: TicketCall<'markSpam'>;
+    unspam: TicketCall<'unspam'>;
+    delete: TicketCall<'delete'>;
+    restore: TicketCall<'restore'>;
+    purge: TicketCall<'purge'>;
+  };
+  site: {
+    get(): Promise<AgentOut['site']['get']>;
+    update: Call<AgentIn['site']['update'], AgentOut['site']['update']>;
+  };
+  agents: {
+    upsert: Call<AgentIn['agents']['upsert'], AgentOut['agents']['upsert']>;
+    list(): Promise<AgentOut['agents']['list']>;
+  };
+  webhooks: {
+    create: Call<AgentIn['webhooks']['create'], AgentOut['webhooks']['create']>;
+    list(): Promise<AgentOut['webhooks']['list']>;
+    delete: Call<AgentIn['webhooks']['delete'], AgentOut['webhooks']['delete']>;
+    rotateSecret: Call<AgentIn['webhooks']['rotateSecret'], AgentOut['webhooks']['rotateSecret']>;
+    deliveries(input?: AgentIn['webhooks']['deliveries']): Promise<AgentOut['webhooks']['deliveries']>;
+  };
+  /**
+   * Live changes to every ticket of the site. Survives dropped connections and server
+   * restarts on its own (a fresh stream ticket, resuming after the last event).
+   * Returns a function that stops listening.
+   */
+  subscribe(listener: (change: AgentChange, eventId: string) => void, opts?: LiveOptions): () => void;
+}
 
 const inBrowser = () => typeof (globalThis as { window?: { document?: unknown } }).window?.document !== 'undefined';
 
 /** The site's backend acting on tickets: every agent action, typed from the server's router. */
-export function createAgentClient(options: AgentClientOptions) {
+export function createAgentClient(options: AgentClientOptions): AgentClient {
   if (inBrowser()) {
     throw new CloseloopError('FORBIDDEN', 'createAgentClient runs on servers only: a secret key must never ship to a browser');
   }
@@ -52,17 +98,14 @@ export function createAgentClient(options: AgentClientOptions) {
   const list = (filters?: TicketsIn['list']) => query(() => t.list.query(filters));
 
   return {
-    /** The same client, acting as another agent. */
     as: (agentId: string) => createAgentClient({ ...options, agentId }),
 
     tickets: {
-      /** Opens a ticket for one of your users; safe to retry (an idempotency key is added when you give none). */
       create: (input: TicketsIn['create']) => {
         const withKey = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
         return call(() => t.create.mutate(withKey), true);
       },
       list,
-      /** Every ticket matching the filters, page after page. */
       async *iterate(filters: Omit<ListFilters, 'cursor'> = {}): AsyncGenerator<AgentTicket> {
         let cursor: string | undefined;
         do {
@@ -106,11 +149,6 @@ export function createAgentClient(options: AgentClientOptions) {
       deliveries: (input?: AgentIn['webhooks']['deliveries']) => query(() => trpc.agent.webhooks.deliveries.query(input)),
     },
 
-    /**
-     * Live changes to every ticket of the site. Survives dropped connections and server
-     * restarts on its own (a fresh stream ticket, resuming after the last event).
-     * Returns a function that stops listening.
-     */
     subscribe: (listener: (change: AgentChange, eventId: string) => void, opts: LiveOptions = {}) =>
       openLiveStream<AgentChange>({
         ...opts,
@@ -122,5 +160,3 @@ export function createAgentClient(options: AgentClientOptions) {
       }),
   };
 }
-
-export type AgentClient = ReturnType<typeof createAgentClient>;

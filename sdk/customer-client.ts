@@ -1,15 +1,9 @@
 import { httpLink } from '@trpc/client';
+import type { CustomerChange, CustomerTicket, Inputs, Outputs } from './api-types.js';
 import { openLiveStream, type EventSourceClass, type LiveOptions } from './live-stream.js';
-import {
-  call,
-  createTransport,
-  eventSourceOf,
-  newIdempotencyKey,
-  type Inputs,
-  type LiveItem,
-  type LinkOptions,
-  type Outputs,
-} from './transport.js';
+import { call, createTransport, eventSourceOf, newIdempotencyKey, type LinkOptions } from './transport.js';
+
+export type { CustomerChange, CustomerTicket } from './api-types.js';
 
 export interface CustomerClientOptions {
   url: string;
@@ -24,16 +18,52 @@ export interface CustomerClientOptions {
 }
 
 type TicketsIn = Inputs['tickets'];
-export type CustomerTicket = Outputs['tickets']['create'];
-export type CustomerChange = LiveItem<Outputs['tickets']['onChange']>;
+type TicketsOut = Outputs['tickets'];
+type SessionStarted = Outputs['session']['start'];
+type TicketCall<K extends keyof TicketsIn & keyof TicketsOut> = (input: TicketsIn[K]) => Promise<TicketsOut[K]>;
 
 /** A customer's view of Closeloop: plain async methods, typed from the server's router. */
-export function createCustomerClient(options: CustomerClientOptions) {
+export interface CustomerClient {
+  session: {
+    /** The session token once a session exists: persist it and pass it back as `token`. */
+    readonly token: string | null;
+    readonly customer: SessionStarted['customer'] | null;
+    readonly site: SessionStarted['site'] | null;
+  };
+  /** The session token, starting a session on first use. */
+  getToken(): Promise<string>;
+  /** Signs in as another user (or anonymously with undefined): the next call starts a new session. */
+  identify(identity: string | undefined): void;
+  /** Ends the session on the server too: its token stops working at once. */
+  endSession(): Promise<void>;
+  tickets: {
+    /** Opens a ticket; safe to retry (an idempotency key is added when you give none). */
+    create: TicketCall<'create'>;
+    list(input?: TicketsIn['list']): Promise<TicketsOut['list']>;
+    get: TicketCall<'get'>;
+    reply: TicketCall<'reply'>;
+    confirmResolution: TicketCall<'confirmResolution'>;
+    rejectResolution: TicketCall<'rejectResolution'>;
+    reopen: TicketCall<'reopen'>;
+    rate: TicketCall<'rate'>;
+    /** After the reopen window: a new ticket linked to the closed one; safe to retry. */
+    createFollowUp: TicketCall<'createFollowUp'>;
+    markRead: TicketCall<'markRead'>;
+  };
+  /**
+   * Live changes to this customer's tickets. Survives dropped connections and server
+   * restarts on its own (a fresh stream ticket, resuming after the last event).
+   * Returns a function that stops listening.
+   */
+  subscribe(listener: (change: CustomerChange, eventId: string) => void, opts?: LiveOptions): () => void;
+}
+
+export function createCustomerClient(options: CustomerClientOptions): CustomerClient {
   const state = {
     token: options.token ?? null as string | null,
     identity: options.identity,
-    customer: null as Outputs['session']['start']['customer'] | null,
-    site: null as Outputs['session']['start']['site'] | null,
+    customer: null as SessionStarted['customer'] | null,
+    site: null as SessionStarted['site'] | null,
   };
   let starting: Promise<string> | null = null;
   // A customer makes a few calls at a time: plain requests, no batching code in the widget's bundle.
@@ -66,7 +96,6 @@ export function createCustomerClient(options: CustomerClientOptions) {
 
   return {
     session: {
-      /** The session token once a session exists: persist it and pass it back as `token`. */
       get token() {
         return state.token;
       },
@@ -79,14 +108,12 @@ export function createCustomerClient(options: CustomerClientOptions) {
     },
     getToken,
 
-    /** Signs in as another user (or anonymously with undefined): the next call starts a new session. */
     identify(identity: string | undefined) {
       state.identity = identity;
       state.token = null;
       state.customer = null;
     },
 
-    /** Ends the session on the server too: its token stops working at once. */
     async endSession() {
       if (state.token) await mutation(() => trpc.session.end.mutate());
       state.token = null;
@@ -94,7 +121,6 @@ export function createCustomerClient(options: CustomerClientOptions) {
     },
 
     tickets: {
-      /** Opens a ticket; safe to retry (an idempotency key is added when you give none). */
       create: (input: TicketsIn['create']) => {
         const withKey = { ...input, idempotencyKey: input.idempotencyKey ?? newIdempotencyKey() };
         return call(() => trpc.tickets.create.mutate(withKey), true);
@@ -113,11 +139,6 @@ export function createCustomerClient(options: CustomerClientOptions) {
       markRead: (input: TicketsIn['markRead']) => query(() => trpc.tickets.markRead.mutate(input)),
     },
 
-    /**
-     * Live changes to this customer's tickets. Survives dropped connections and server
-     * restarts on its own (a fresh stream ticket, resuming after the last event).
-     * Returns a function that stops listening.
-     */
     subscribe: (listener: (change: CustomerChange, eventId: string) => void, opts: LiveOptions = {}) =>
       openLiveStream<CustomerChange>({
         ...opts,
@@ -129,5 +150,3 @@ export function createCustomerClient(options: CustomerClientOptions) {
       }),
   };
 }
-
-export type CustomerClient = ReturnType<typeof createCustomerClient>;

@@ -4,4 +4,4 @@ export { signIdentity } from './identity.js';
 export { verifyWebhook, signWebhook, type HeadersLike } from './webhooks.js';
 export { CloseloopError } from './errors.js';
 export type { LiveOptions, EventSourceClass, EventSourceLike } from './live-stream.js';
-export type { WebhookEvent } from '../server/webhooks/webhook-events.js';
+export type { Inputs, Outputs, WebhookEvent } from './api-types.js';

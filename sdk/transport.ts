@@ -1,17 +1,13 @@
 /** The one client layer under both SDK clients (and the widget): the official tRPC client, plain JSON. */
 import { createTRPCClient, TRPCClientError, type TRPCLink } from '@trpc/client';
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '../server/api/app-router.js';
 import { CloseloopError } from './errors.js';
 import type { EventSourceClass } from './live-stream.js';
 
-export type Inputs = inferRouterInputs<AppRouter>;
-export type Outputs = inferRouterOutputs<AppRouter>;
-/** What one live event carries: a subscription's item without its SSE envelope. */
-export type LiveItem<S> = S extends AsyncIterable<infer T> ? (T extends { data: infer D } ? D : T) : never;
-
+/** @internal */
 export type LinkOptions = Parameters<TransportOptions['link']>[0];
 
+/** @internal */
 export interface TransportOptions {
   url: string;
   /** httpLink or httpBatchLink: each client brings its own, so a browser bundle carries only one. */
@@ -20,7 +16,10 @@ export interface TransportOptions {
   fetch?: typeof fetch | undefined;
 }
 
-/** Queries and mutations; live streams go through live-stream.ts, which heals its own connection. */
+/**
+ * Queries and mutations; live streams go through live-stream.ts, which heals its own connection.
+ * @internal (typed by the router: kept out of the published declarations)
+ */
 export function createTransport(opts: TransportOptions) {
   const url = `${opts.url.replace(/\/+$/, '')}/trpc`;
   return createTRPCClient<AppRouter>({
@@ -31,8 +30,6 @@ export function createTransport(opts: TransportOptions) {
 /** The platform's EventSource unless one was given. */
 export const eventSourceOf = (given: EventSourceClass | undefined) =>
   given ?? (globalThis as { EventSource?: EventSourceClass }).EventSource;
-
-export type Transport = ReturnType<typeof createTransport>;
 
 /** Any failure as a CloseloopError; no answer at all is `NETWORK` with status 0. */
 export function toCloseloopError(error: unknown): CloseloopError {
