@@ -29,12 +29,14 @@ console.log(`   launcher visible ${h.launcherVisibleMs} ms after navigation; ope
 console.log('\n3. Server throughput and latency (autocannon; baseline: bare node:http + better-sqlite3, same SQL)');
 const t = await throughput({ quick });
 results.throughput = t.rows;
-console.log('   call                                 conns    req/s   p50   p99    max  errors  baseline (p99)  ratio');
+console.log('   call                                 conns    req/s   p50   p99    max  served p99/max  loop p99/max  errors  baseline (p99/max)  ratio');
 for (const r of t.rows) {
+  const baseTail = r.baselineP99 === undefined ? '' : `(${r.baselineP99}/${r.baselineMax})`;
   console.log(
-    `   ${r.name.padEnd(36)} ${String(r.connections).padStart(5)} ${String(r.rps).padStart(8)} ${String(r.p50).padStart(5)} ${String(r.p99).padStart(5)} ${String(r.max).padStart(6)} ${String(r.errors).padStart(7)} ${String(r.baseline ?? '').padStart(9)} ${(r.baselineP99 === undefined ? '' : `(${r.baselineP99})`).padStart(5)} ${String(r.ratio ?? '').padStart(6)}`,
+    `   ${r.name.padEnd(36)} ${String(r.connections).padStart(5)} ${String(r.rps).padStart(8)} ${String(r.p50).padStart(5)} ${String(r.p99).padStart(5)} ${String(r.max).padStart(6)} ${`${r.servedP99}/${r.servedMax}`.padStart(14)} ${`${r.loopP99}/${r.loopMax}`.padStart(13)} ${String(r.errors).padStart(7)} ${String(r.baseline ?? '').padStart(9)} ${baseTail.padStart(10)} ${String(r.ratio ?? '').padStart(6)}`,
   );
 }
+console.log("   (ms; served: arrival to answer inside the server; loop: the server's event-loop delay during the run)");
 
 console.log('\n4. Scale (tickets generated straight into SQLite; sequential requests)');
 results.scale = await scale({ quick });
