@@ -46,7 +46,11 @@ export function createStreamTickets(now: () => number, caps: StreamCaps = DEFAUL
     /** A new ticket, or null when the holder (or everyone together) already has too many outstanding. */
     issue(grant: StreamGrant) {
       const at = now();
-      for (const [key, t] of issued) if (t.expiresAt <= at) forget(key, t.grant);
+      // Tickets live a fixed time, so the Map's insertion order is expiry order: drop from the front.
+      for (const [key, t] of issued) {
+        if (t.expiresAt > at) break;
+        forget(key, t.grant);
+      }
       if (issued.size >= caps.outstandingInAll || (outstanding.get(grant.holder) ?? 0) >= caps.outstandingPerHolder(grant)) return null;
       const ticket = `st_${randomBytes(24).toString('base64url')}`;
       const expiresAt = at + TTL_MS;

@@ -44,6 +44,39 @@ describe('the live connection', () => {
     await waitFor(() => expect(open()).toBe(0));
   });
 
+  it('catches up once the network is back when fetching an event’s ticket failed: the thread and the unread count converge', async () => {
+    let offline = false;
+    let failedLoads = 0;
+    const fetchUnlessOffline: typeof fetch = (input, init) => {
+      if (!offline) return fetch(input, init);
+      if (String(input).includes('tickets.get')) failedLoads++;
+      return Promise.reject(new TypeError('Failed to fetch'));
+    };
+    w = mountWidget(t, { fetch: fetchUnlessOffline });
+    w.run('newTicket', { subject: 'Flaky wifi', message: 'x' });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
+    await w.ui.findByRole('heading', { name: 'Flaky wifi' });
+    await waitFor(() => expect(open()).toBe(1));
+
+    // The live event still arrives, but every call it triggers fails: the view cannot load the reply.
+    offline = true;
+    const { api } = await t.agent();
+    const [ticket] = (await api.agent.tickets.list.query({ q: 'Flaky wifi' })).items;
+    await api.agent.tickets.reply.mutate({ ticketId: ticket!.id, message: 'Answer sent while offline' });
+    await waitFor(() => expect(w.events.filter((e) => e.name === 'unread').at(-1)?.payload).toBe(1), { timeout: 5000 });
+    // The SDK retries a failed read three times; the widget's own catch-up is what must outlast that.
+    await waitFor(() => expect(failedLoads).toBeGreaterThanOrEqual(4), { timeout: 5000 });
+    expect(w.ui.queryByText('Answer sent while offline')).toBeNull();
+
+    offline = false;
+    window.dispatchEvent(new Event('online'));
+    expect(await w.ui.findByText('Answer sent while offline', {}, { timeout: 5000 })).toBeTruthy();
+    await waitFor(() => expect(w.events.filter((e) => e.name === 'unread').at(-1)?.payload).toBe(0), { timeout: 5000 });
+    // Read on the server too: the reply on screen was marked read once it loaded.
+    const row = await t.store.getTicket({ siteId: t.site.id, ticketId: ticket!.id });
+    expect(row!.customerReadAt).toBeGreaterThanOrEqual(row!.lastAgentReplyAt!);
+  });
+
   it('shows that the visitor is offline, and clears it when they are back', async () => {
     w = mountWidget(t);
     w.run('open');
