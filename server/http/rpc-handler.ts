@@ -195,8 +195,10 @@ export function createRpcHandler<TContext>(options: RpcHandlerOptions<TContext>)
     const bodies = outcomes.map((o) => ('error' in o ? { error: o.error } : o));
     const errors = outcomes.map((o) => ('cause' in o ? o.cause : undefined)) as TRPCError[];
     const status = getHTTPStatusCode(bodies, errors);
-    res.writeHead(status, { ...options.headers, 'content-type': 'application/json' });
-    res.end(JSON.stringify(batch ? bodies : bodies[0]));
+    const text = JSON.stringify(batch ? bodies : bodies[0]);
+    // A known length lets Node send head and body in one write, without chunked framing.
+    res.writeHead(status, { ...options.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
     return true;
   }
 
