@@ -20,7 +20,7 @@ export function createRateLimiter({ limit, windowMs }: RateLimit, now: () => num
       const w = windows.get(key);
       if (!w || w.resetAt <= at) {
         windows.set(key, { count: 1, resetAt: at + windowMs });
-        return true;
+        return limit >= 1;
       }
       w.count += 1;
       return w.count <= limit;

@@ -42,11 +42,16 @@ function identitySubject(identity: string | undefined): string | undefined {
   }
 }
 
+/** Every refusal the widget shows, by the server's stable code, in the widget's own words: never the server's English. */
 const ERROR_TEXT: Record<string, keyof Messages> = {
   NETWORK: 'errorNetwork',
   NOT_FOUND: 'errorNotFound',
   VERSION_CONFLICT: 'errorChanged',
   UNAUTHORIZED: 'errorSession',
+  RATE_LIMITED: 'errorRateLimited',
+  REOPEN_WINDOW_EXPIRED: 'errorReopenWindow',
+  VALIDATION: 'errorInvalid',
+  PAYLOAD_TOO_LARGE: 'errorTooLarge',
 };
 
 export function createController(options: ControllerOptions) {
@@ -116,12 +121,7 @@ export function createController(options: ControllerOptions) {
 
   function describe(error: unknown): string {
     const code = error instanceof CloseloopError ? error.code : 'NETWORK';
-    const key = ERROR_TEXT[code];
-    if (key) return t.value(key);
-    if (error instanceof CloseloopError && (code === 'VALIDATION' || code === 'RATE_LIMITED' || code === 'REOPEN_WINDOW_EXPIRED')) {
-      return error.message;
-    }
-    return t.value('errorGeneric');
+    return t.value(ERROR_TEXT[code] ?? 'errorGeneric');
   }
 
   /** Shows an error where it happened, unless the session itself failed: that is said once, above everything. */
