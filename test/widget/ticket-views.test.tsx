@@ -136,7 +136,7 @@ describe('a customer’s ticket in the widget', () => {
     w.unmount();
 
     w = mountWidget(t);
-    const launcher = await w.ui.findByRole('button', { name: /Open support \(1 unread replies\)/ }, { timeout: 5000 });
+    const launcher = await w.ui.findByRole('button', { name: /Open support \(1 unread reply\)/ }, { timeout: 5000 });
     expect(w.events.filter((e) => e.name === 'unread').at(-1)?.payload).toBe(1);
     fireEvent.click(launcher);
     const rows = await w.ui.findAllByRole('listitem');

@@ -61,7 +61,7 @@ export function createController(options: ControllerOptions) {
   const locale = signal('en');
   const messages = signal<Messages>(en);
   const siteTexts = signal<Record<string, Record<string, string>>>({});
-  const t = computed(() => translator(messages.value, siteTexts.value[locale.value]));
+  const t = computed(() => translator(messages.value, siteTexts.value[locale.value], locale.value));
 
   /** Switches language; until another language's file arrives, English stands in. */
   function useLocale(next: string) {

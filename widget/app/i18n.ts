@@ -14,10 +14,21 @@ export function pickLocale(candidates: (string | undefined | null)[]): string {
 
 export type Translate = (key: keyof Messages, vars?: Record<string, string | number>) => string;
 
+/**
+ * The form of a plural text for this count: `one: {count} reply|other: {count} replies`
+ * holds one form per plural category of the language (Intl.PluralRules); `other` is the fallback.
+ */
+function pluralForm(text: string, category: string): string {
+  const forms = new Map(text.split('|').map((form) => [form.slice(0, form.indexOf(':')).trim(), form.slice(form.indexOf(':') + 1).trim()]));
+  return forms.get(category) ?? forms.get('other') ?? text;
+}
+
 /** A translator over one language's messages; the site's own texts (greeting, intro) win where set. */
-export function translator(messages: Messages, siteTexts: Record<string, string> = {}): Translate {
+export function translator(messages: Messages, siteTexts: Record<string, string> = {}, locale = 'en'): Translate {
+  const plurals = new Intl.PluralRules(locale);
   return (key, vars) => {
-    const text = siteTexts[key] ?? messages[key] ?? en[key];
+    let text = siteTexts[key] ?? messages[key] ?? en[key];
+    if (typeof vars?.count === 'number' && text.includes('|')) text = pluralForm(text, plurals.select(vars.count));
     return vars ? text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? '')) : text;
   };
 }

@@ -3,7 +3,7 @@ export const en = {
   launcher: 'Support',
   openSupport: 'Open support',
   closeSupport: 'Close support',
-  unreadReplies: '{count} unread replies',
+  unreadReplies: 'one: {count} unread reply|other: {count} unread replies',
   title: 'Support',
   /** Shown above the new-ticket form; empty unless the site sets its own. */
   intro: '',

@@ -4,7 +4,7 @@ export const et: Messages = {
   launcher: 'Tugi',
   openSupport: 'Ava klienditugi',
   closeSupport: 'Sulge klienditugi',
-  unreadReplies: '{count} lugemata vastust',
+  unreadReplies: 'one: {count} lugemata vastus|other: {count} lugemata vastust',
   title: 'Klienditugi',
   /** Shown above the new-ticket form; empty unless the site sets its own. */
   intro: '',

@@ -4,7 +4,7 @@ export const it: Messages = {
   launcher: 'Assistenza',
   openSupport: 'Apri l’assistenza',
   closeSupport: 'Chiudi l’assistenza',
-  unreadReplies: '{count} risposte non lette',
+  unreadReplies: 'one: {count} risposta non letta|other: {count} risposte non lette',
   title: 'Assistenza',
   /** Shown above the new-ticket form; empty unless the site sets its own. */
   intro: '',
