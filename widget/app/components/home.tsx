@@ -40,7 +40,7 @@ export function Home({ c }: { c: Controller }) {
                 <button type="button" class="ticket-row" onClick={() => c.showTicket(ticket.id)}>
                   <span class="ticket-subject">
                     {ticket.unread && <span class="dot" aria-label={t('unread')} role="img" />}
-                    {ticket.subject}
+                    <bdi dir="auto">{ticket.subject}</bdi>
                   </span>
                   <span class="ticket-meta">
                     <StatusBadge status={ticket.status} t={t} />

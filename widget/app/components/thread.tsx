@@ -34,7 +34,7 @@ export function Thread({ c, items }: { c: Controller; items: TimelineItem[] }) {
               <p class="author">
                 {mine ? t('you') : (item.author.name ?? t('supportTeam'))} · {when}
               </p>
-              <div class="bubble">
+              <div class="bubble" dir="auto">
                 <MessageText text={item.body} />
               </div>
             </li>

@@ -27,7 +27,9 @@ export function TicketView({ c, id }: { c: Controller; id: string }) {
   return (
     <div class="view ticket">
       <div class="ticket-head">
-        <h3 class="ticket-title">{ticket.subject}</h3>
+        <h3 class="ticket-title" dir="auto">
+          {ticket.subject}
+        </h3>
         <StatusBadge status={ticket.status} t={t} />
       </div>
       {ticket.followUpOf && <p class="muted small">{t('followUpOf')}</p>}

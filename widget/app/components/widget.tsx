@@ -11,6 +11,16 @@ export function Widget({ c, position }: { c: Controller; position: 'bottom-right
     if (wasOpen.current && !c.open.value) launcher.current?.focus();
     wasOpen.current = c.open.value;
   }, [c.open.value]);
+  // On a phone the panel is a full-screen sheet: the page behind it must not scroll.
+  useEffect(() => {
+    if (!c.open.value || !window.matchMedia?.('(max-width: 480px)').matches) return;
+    const page = document.documentElement.style;
+    const before = page.overflow;
+    page.overflow = 'hidden';
+    return () => {
+      page.overflow = before;
+    };
+  }, [c.open.value]);
 
   return (
     <div class={`closeloop ${position}${c.open.value ? ' open' : ''}`}>

@@ -1,0 +1,61 @@
+// @vitest-environment happy-dom
+// @vitest-environment-options { "url": "http://shop.test/" }
+import { fireEvent } from '@testing-library/preact';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../helpers/test-server.js';
+import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
+
+describe('reading the thread, on any screen and in any script', () => {
+  let t: TestServer;
+  let w: Mounted;
+  useWidgetServer((server) => (t = server), () => w);
+
+  async function openTicket(subject: string, message: string) {
+    w = mountWidget(t);
+    w.run('newTicket', { subject, message });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
+    return w.ui.findByRole('heading', { name: subject });
+  }
+
+  it('lets Arabic and Hebrew read right to left: subjects and messages carry dir="auto"', async () => {
+    const heading = await openTicket('مشكلة في الطلب', 'לא קיבלתי את ההזמנה');
+    expect(heading.getAttribute('dir')).toBe('auto');
+    expect(w.ui.getByText('לא קיבלתי את ההזמנה').closest('.bubble')!.getAttribute('dir')).toBe('auto');
+    fireEvent.click(w.ui.getByRole('button', { name: 'Back' }));
+    expect((await w.ui.findByText('مشكلة في الطلب')).closest('bdi')!.getAttribute('dir')).toBe('auto');
+  });
+
+  it('shows a close icon on the launcher while the panel is open', async () => {
+    w = mountWidget(t);
+    const launcher = await w.ui.findByRole('button', { name: 'Open support' });
+    expect(launcher.querySelector('[data-icon="chat"]')).not.toBeNull();
+    fireEvent.click(launcher);
+    const closer = await w.ui.findByRole('button', { name: 'Close support' });
+    expect(closer.querySelector('[data-icon="close"]')).not.toBeNull();
+    expect(closer.querySelector('[data-icon="chat"]')).toBeNull();
+  });
+
+  it('keeps the page behind a phone’s full-screen sheet from scrolling, and gives it back on close', async () => {
+    (window as unknown as { happyDOM: { setViewport: (v: { width: number; height: number }) => void } }).happyDOM.setViewport({ width: 375, height: 700 });
+    try {
+      document.documentElement.style.overflow = 'auto';
+      w = mountWidget(t);
+      w.run('open');
+      await w.ui.findByRole('dialog');
+      expect(document.documentElement.style.overflow).toBe('hidden');
+      w.run('close');
+      await w.ui.findByRole('button', { name: 'Open support' });
+      expect(document.documentElement.style.overflow).toBe('auto');
+    } finally {
+      (window as unknown as { happyDOM: { setViewport: (v: { width: number; height: number }) => void } }).happyDOM.setViewport({ width: 1024, height: 768 });
+    }
+  });
+
+  it('leaves the page scrolling on a laptop, where the panel floats beside it', async () => {
+    document.documentElement.style.overflow = '';
+    w = mountWidget(t);
+    w.run('open');
+    await w.ui.findByRole('dialog');
+    expect(document.documentElement.style.overflow).toBe('');
+  });
+});
