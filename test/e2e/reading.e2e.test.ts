@@ -1,0 +1,57 @@
+import type { Browser } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { E2E_TIMEOUT, newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
+
+describe.skipIf(SKIP_E2E)('reading a thread in Chromium', { timeout: E2E_TIMEOUT }, () => {
+  let stack: Stack;
+  let browser: Browser;
+  useStack((s, b) => {
+    stack = s;
+    browser = b;
+  });
+
+  async function openTicket(viewport: { width: number; height: number }, subject: string, message: string) {
+    stack.setPage({});
+    const page = await newPage(browser, viewport);
+    await page.goto(stack.shopUrl);
+    await widget(page).getByRole('button', { name: 'Open support' }).click();
+    await widget(page).getByRole('button', { name: 'New ticket' }).click();
+    await widget(page).getByLabel('Subject').fill(subject);
+    await widget(page).getByLabel('Message').fill(message);
+    await widget(page).getByRole('button', { name: 'Send' }).click();
+    await widget(page).getByRole('heading', { name: subject }).waitFor();
+    return page;
+  }
+
+  it('right-to-left text reads right to left, and an unbroken word wraps inside its bubble', async () => {
+    const long = `https://shop.example/orders/${'x'.repeat(120)}`;
+    const page = await openTicket({ width: 1100, height: 800 }, 'الطلب رقم ١٠٤٢ لم يصل', `لم أستلم طلبي بعد\n${long}`);
+    const ticketId = (await stack.agent.tickets.list({ q: '١٠٤٢' })).items[0]!.id;
+    await stack.agent.tickets.reply({ ticketId, message: `Supercalifragilistic${'expialidocious'.repeat(8)}` });
+    const bubble = widget(page).locator('.bubble', { hasText: 'Supercalifragilistic' });
+    await bubble.waitFor();
+    const heading = widget(page).getByRole('heading', { name: 'الطلب رقم ١٠٤٢ لم يصل' });
+    expect(await heading.evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+    const panel = await widget(page).locator('.panel').boundingBox();
+    for (const box of [await bubble.boundingBox(), await widget(page).locator('.bubble', { hasText: 'shop.example' }).boundingBox()]) {
+      expect(box!.x + box!.width).toBeLessThanOrEqual(panel!.x + panel!.width);
+    }
+    await shot(page, 'reading-rtl-and-long-words');
+    await page.context().close();
+  });
+
+  it('on a 375 px phone: fields of 16 px, the page behind the sheet does not scroll', async () => {
+    stack.setPage({ body: '<div style="height:3000px">A long page</div>' });
+    const page = await newPage(browser, { width: 375, height: 720 });
+    await page.goto(stack.shopUrl);
+    await widget(page).getByRole('button', { name: 'Open support' }).click();
+    await widget(page).getByRole('button', { name: 'New ticket' }).click();
+    const size = await widget(page).getByLabel('Message').evaluate((el) => getComputedStyle(el).fontSize);
+    expect(parseFloat(size)).toBeGreaterThanOrEqual(16);
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).overflow)).toBe('hidden');
+    await shot(page, 'reading-phone-375-new-ticket');
+    await widget(page).getByRole('button', { name: 'Close', exact: true }).click();
+    expect(await page.evaluate(() => document.documentElement.style.overflow)).toBe('');
+    await page.context().close();
+  });
+});
