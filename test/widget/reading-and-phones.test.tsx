@@ -59,3 +59,32 @@ describe('reading the thread, on any screen and in any script', () => {
     expect(document.documentElement.style.overflow).toBe('');
   });
 });
+
+describe('times in the thread', () => {
+  let t: TestServer;
+  let w: Mounted;
+  useWidgetServer((server) => (t = server), () => w);
+
+  it('writes times as people do, marks each new day, and does not repeat the opening time', async () => {
+    w = mountWidget(t);
+    w.run('newTicket', { subject: 'Two days', message: 'Opened yesterday' });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
+    await w.ui.findByRole('heading', { name: 'Two days' });
+    // The only thread on one day has no day lines.
+    expect(w.ui.queryAllByRole('separator')).toEqual([]);
+    w.unmount();
+
+    t.clock.advance(26 * 3_600_000);
+    const { api } = await t.agent({ name: 'Ada' });
+    const [ticket] = (await api.agent.tickets.list.query({ q: 'Two days' })).items;
+    await api.agent.tickets.reply.mutate({ ticketId: ticket!.id, message: 'Answered today' });
+
+    w = mountWidget(t);
+    w.run('showTicket', ticket!.id);
+    await w.ui.findByText('Answered today');
+    expect(w.ui.getAllByRole('separator').map((s) => s.textContent)).toEqual(['Yesterday', 'Today']);
+    expect(w.ui.getByText('Ticket opened').textContent).toBe('Ticket opened');
+    const times = [...w.root.querySelectorAll('.message time')].map((el) => el.textContent);
+    expect(times).toEqual(['Yesterday 9:00 AM', '11:00 AM']);
+  });
+});

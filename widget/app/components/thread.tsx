@@ -1,5 +1,5 @@
 import type { Controller, TimelineItem } from '../controller.js';
-import { dateTime } from '../format.js';
+import { dayLabel, differentDays, messageTime } from '../format.js';
 import type { Messages } from '../locales/en.js';
 import { MessageText } from './message-text.js';
 
@@ -15,21 +15,33 @@ const EVENT_TEXT: Record<string, keyof Messages> = {
   auto_closed: 'eventAutoClosed',
 };
 
-/** The ticket's time-ordered thread: messages and status events, each with its time. */
+/**
+ * The ticket's time-ordered thread: messages and status events, each with its time
+ * as people write it, and a line for each new day when the thread spans several.
+ */
 export function Thread({ c, items }: { c: Controller; items: TimelineItem[] }) {
   const t = c.t.value;
   const locale = c.locale.value;
+  const now = c.now();
+  const spansDays = items.length > 1 && differentDays(items[0]!.at, items[items.length - 1]!.at);
   return (
     <ol class="thread">
-      {items.map((item) => {
+      {items.map((item, i) => {
+        const newDay = spansDays && (i === 0 || differentDays(items[i - 1]!.at, item.at));
+        const day = newDay && (
+          <li key={`d${item.at}`} class="day" role="separator">
+            {dayLabel(item.at, now, locale)}
+          </li>
+        );
         const when = (
           <time class="when" dateTime={item.at}>
-            {dateTime(item.at, locale)}
+            {messageTime(item.at, now, locale)}
           </time>
         );
         if (item.kind === 'message') {
           const mine = item.author.kind === 'customer';
-          return (
+          return [
+            day,
             <li key={item.id} class={`message ${mine ? 'mine' : 'theirs'}`}>
               <p class="author">
                 {mine ? t('you') : (item.author.name ?? t('supportTeam'))} · {when}
@@ -37,17 +49,20 @@ export function Thread({ c, items }: { c: Controller; items: TimelineItem[] }) {
               <div class="bubble" dir="auto">
                 <MessageText text={item.body} />
               </div>
-            </li>
-          );
+            </li>,
+          ];
         }
         const key = EVENT_TEXT[item.type];
         if (!key) return null;
         const rating = (item.data as { rating?: number } | null)?.rating;
-        return (
+        // The opening event stands right above the first message, which carries the time.
+        return [
+          day,
           <li key={`e${item.id}`} class="event">
-            {t(key, { rating: rating ?? '' })} · {when}
-          </li>
-        );
+            {t(key, { rating: rating ?? '' })}
+            {item.type !== 'created' && <> · {when}</>}
+          </li>,
+        ];
       })}
     </ol>
   );
