@@ -32,7 +32,7 @@ describe.skipIf(SKIP_E2E)('the lifecycle in a real browser, on a shop page of an
     const ticketId = await openTicket('Order #1042 never arrived', 'Ordered two weeks ago.');
     await stack.agent.tickets.reply({ ticketId, message: 'So sorry! We re-shipped it today.' });
     await widget(page).getByText('So sorry! We re-shipped it today.').waitFor();
-    await expect(widget(page).locator('.ticket-head .badge').textContent()).resolves.toBe('Answered');
+    await expect(widget(page).locator('.ticket-head .badge').textContent()).resolves.toBe('Support replied — your turn');
     await shot(page, '1-answered-live');
   });
 
@@ -66,7 +66,7 @@ describe.skipIf(SKIP_E2E)('the lifecycle in a real browser, on a shop page of an
     await widget(page).getByRole('button', { name: 'Yes, close the ticket' }).click();
     await widget(page).getByRole('button', { name: 'Reopen' }).click();
     await widget(page).getByRole('button', { name: 'Reopen' }).last().click();
-    await widget(page).locator('.ticket-head .badge', { hasText: 'Open' }).waitFor();
+    await widget(page).locator('.ticket-head .badge', { hasText: 'Waiting for support' }).waitFor();
     expect((await stack.agent.tickets.get({ ticketId })).ticket.reopenCount).toBe(1);
 
     await stack.agent.tickets.resolve({ ticketId });

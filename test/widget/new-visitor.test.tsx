@@ -46,7 +46,7 @@ describe('a new visitor', () => {
     fireEvent.click(w.ui.getByRole('button', { name: 'Send' }));
 
     expect(await w.ui.findByRole('heading', { name: 'Order never arrived' })).toBeTruthy();
-    expect(w.ui.getByText('New')).toBeTruthy();
+    expect(w.ui.getByText('Waiting for support')).toBeTruthy();
     expect(w.ui.getByText('Ticket opened', { exact: false })).toBeTruthy();
     expect(w.ui.getByText('Still nothing.', { exact: false })).toBeTruthy();
     expect(w.events.map((e) => e.name)).toContain('ticket:created');

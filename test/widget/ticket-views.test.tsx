@@ -43,7 +43,7 @@ describe('a customer’s ticket in the widget', () => {
     const ticketId = await openTicket('Live answer');
     await agent.tickets.reply({ ticketId, message: 'Hello from Ada' });
     expect(await w.ui.findByText('Hello from Ada', {}, { timeout: 5000 })).toBeTruthy();
-    expect(w.ui.getByText('Answered')).toBeTruthy();
+    expect(w.ui.getByText('Support replied — your turn')).toBeTruthy();
     expect(w.ui.getByText(/^Ada ·/)).toBeTruthy();
   });
 
@@ -68,7 +68,7 @@ describe('a customer’s ticket in the widget', () => {
   it('announces a status change to screen readers', async () => {
     const ticketId = await openTicket('Announce me');
     await agent.tickets.resolve({ ticketId });
-    await waitFor(() => expect(w.ui.getByRole('status').textContent).toBe('Announce me: Status changed to Resolved'), { timeout: 5000 });
+    await waitFor(() => expect(w.ui.getByRole('status').textContent).toBe('Announce me: Status changed to Solved? Please confirm'), { timeout: 5000 });
   });
 
   it('closes the ticket when the customer confirms the resolution, then takes a rating', async () => {
@@ -105,7 +105,7 @@ describe('a customer’s ticket in the widget', () => {
     fireEvent.click(w.ui.getByRole('button', { name: 'Reopen' }));
     fireEvent.input(await w.ui.findByLabelText('Why reopen it? (optional)'), { target: { value: 'It broke again' } });
     fireEvent.click(w.ui.getAllByRole('button', { name: 'Reopen' }).at(-1)!);
-    await waitFor(() => expect(w.ui.getByText('Open')).toBeTruthy());
+    await waitFor(() => expect(w.ui.getByText('Waiting for support')).toBeTruthy());
     expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'open', reopenCount: 1 });
     expect(w.events.map((e) => e.name)).toContain('ticket:reopened');
   });
@@ -140,9 +140,19 @@ describe('a customer’s ticket in the widget', () => {
     expect(w.events.filter((e) => e.name === 'unread').at(-1)?.payload).toBe(1);
     fireEvent.click(launcher);
     const rows = await w.ui.findAllByRole('listitem');
-    expect(rows.map((r) => r.textContent)).toEqual([expect.stringMatching(/^First ticketAnswered/), expect.stringMatching(/^Second ticketOpen/)]);
+    expect(rows.map((r) => r.textContent)).toEqual([expect.stringMatching(/^First ticketSupport replied — your turn/), expect.stringMatching(/^Second ticketWaiting for support/)]);
     expect(within(rows[0]!).getByRole('img', { name: 'New reply' })).toBeTruthy();
     expect(within(rows[1]!).queryByRole('img', { name: 'New reply' })).toBeNull();
+  });
+
+  it('makes a resolution waiting for the customer’s word stand out in the list', async () => {
+    const ticketId = await openTicket('Awaiting my word');
+    await agent.tickets.resolve({ ticketId });
+    await w.ui.findByRole('button', { name: 'Yes, close the ticket' }, { timeout: 5000 });
+    fireEvent.click(w.ui.getByRole('button', { name: 'Back' }));
+    const row = (await w.ui.findByText('Awaiting my word')).closest('button')!;
+    expect(row.textContent).toContain('Solved? Please confirm');
+    expect(row.classList.contains('awaits-you')).toBe(true);
   });
 
   it('shows message text as text: HTML literally, javascript: links inert, http links clickable', async () => {

@@ -37,7 +37,7 @@ export function Home({ c }: { c: Controller }) {
           <ul class="tickets">
             {list.map((ticket) => (
               <li key={ticket.id}>
-                <button type="button" class="ticket-row" onClick={() => c.showTicket(ticket.id)}>
+                <button type="button" class={`ticket-row${ticket.status === 'resolved' ? ' awaits-you' : ''}`} onClick={() => c.showTicket(ticket.id)}>
                   <span class="ticket-subject">
                     {ticket.unread && <span class="dot" aria-label={t('unread')} role="img" />}
                     <bdi dir="auto">{ticket.subject}</bdi>
