@@ -3,6 +3,7 @@
 import { fireEvent, waitFor, within } from '@testing-library/preact';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DAY, type TestServer } from '../helpers/test-server.js';
+import { et } from '../../widget/app/locales/et.js';
 import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
 
 /** The agent's side, from the site's backend (the SDK's agent client refuses to run in a browser-like test). */
@@ -108,6 +109,36 @@ describe('a customer’s ticket in the widget', () => {
     await waitFor(() => expect(w.ui.getByText('Waiting for support')).toBeTruthy());
     expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'open', reopenCount: 1 });
     expect(w.events.map((e) => e.name)).toContain('ticket:reopened');
+  });
+
+  it('turns into the follow-up offer at once when the window passed while the view was open, with no error', async () => {
+    const ticketId = await openTicket('Window closes under me');
+    await agent.tickets.resolve({ ticketId });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Yes, close the ticket' }, { timeout: 5000 }));
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Reopen' }));
+    await w.ui.findByLabelText('Why reopen it? (optional)');
+    // The customer reads for a month before pressing the button.
+    t.clock.advance(31 * DAY);
+    fireEvent.click(w.ui.getAllByRole('button', { name: 'Reopen' }).at(-1)!);
+    expect(await w.ui.findByRole('button', { name: 'Open a follow-up ticket' })).toBeTruthy();
+    expect(w.ui.getByText('This ticket was closed too long ago to reopen.')).toBeTruthy();
+    expect(w.ui.queryByRole('button', { name: 'Reopen' })).toBeNull();
+    expect(w.ui.queryByRole('alert')).toBeNull();
+  });
+
+  it('names a follow-up in the customer’s language', async () => {
+    const ticketId = await openTicket('Arve on vale');
+    await agent.tickets.resolve({ ticketId });
+    w.unmount();
+    const customerToken = JSON.parse(localStorage.getItem(`closeloop:${t.site.siteKey}`)!) as { token: string };
+    await t.client(() => ({ authorization: `Bearer ${customerToken.token}` })).tickets.confirmResolution.mutate({ ticketId });
+    t.clock.advance(31 * DAY);
+    w = mountWidget(t, { locale: 'et' });
+    w.run('showTicket', ticketId);
+    fireEvent.click(await w.ui.findByRole('button', { name: et.followUp }));
+    fireEvent.input(await w.ui.findByLabelText(et.followUpMessage), { target: { value: 'Jälle sama' } });
+    fireEvent.click(w.ui.getByRole('button', { name: et.send }));
+    expect(await w.ui.findByRole('heading', { name: 'Järg: Arve on vale' })).toBeTruthy();
   });
 
   it('offers a follow-up ticket that links back once the reopen window has passed', async () => {

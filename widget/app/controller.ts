@@ -309,8 +309,11 @@ export function createController(options: ControllerOptions) {
       announcement.value = `${ticket.subject}: ${t.value('statusChanged', { status: statusWord(ticket.status) })}`;
       return true;
     } catch (error) {
-      report(actionError, error);
-      if (error instanceof CloseloopError && error.code === 'VERSION_CONFLICT') await loadTicket(shown.ticket.id, { quiet: true });
+      const code = error instanceof CloseloopError ? error.code : null;
+      // The window closed while this view was open: reloaded, the ticket offers a follow-up instead,
+      // which says why; an error under a button that can no longer work would only confuse.
+      if (code !== 'REOPEN_WINDOW_EXPIRED') report(actionError, error);
+      if (code === 'VERSION_CONFLICT' || code === 'REOPEN_WINDOW_EXPIRED') await loadTicket(shown.ticket.id, { quiet: true });
       return false;
     } finally {
       busy.value = false;
@@ -318,6 +321,12 @@ export function createController(options: ControllerOptions) {
   }
 
   const replyDraftKey = (id: string) => `reply:${id}`;
+
+  /** A follow-up's subject in the customer's language ("Järg: …"), when the earlier ticket is at hand. */
+  function followUpSubject(ticketId: string): { subject?: string } {
+    const earlier = current.value?.ticket.id === ticketId ? current.value.ticket : tickets.value?.find((x) => x.id === ticketId);
+    return earlier ? { subject: t.value('followUpSubject', { subject: earlier.subject }).slice(0, 200) } : {};
+  }
 
   return {
     t,
@@ -417,7 +426,7 @@ export function createController(options: ControllerOptions) {
       try {
         const ticket = await withSession((c) =>
           followUpOf
-            ? c.tickets.createFollowUp({ ticketId: followUpOf, message: form.message, idempotencyKey })
+            ? c.tickets.createFollowUp({ ticketId: followUpOf, message: form.message, idempotencyKey, ...followUpSubject(followUpOf) })
             : c.tickets.create({
                 subject: form.subject ?? '',
                 message: form.message,

@@ -151,7 +151,7 @@ function ClosedActions({ c }: { c: Controller }) {
           </button>
         </>
       )}
-      {reopening && (
+      {reopening && can('reopen') && (
         <form onSubmit={(e) => void reopen(e)} noValidate>
           <Field id="cl-reopen" label={`${t('reopenReason')} (${t('optional')})`} multiline value={reason} onInput={setReason} />
           <div class="actions">
@@ -165,9 +165,12 @@ function ClosedActions({ c }: { c: Controller }) {
         </form>
       )}
       {!can('reopen') && can('createFollowUp') && (
-        <button type="button" class="secondary" onClick={() => c.newTicket({}, ticket.id)}>
-          {t('followUp')}
-        </button>
+        <>
+          <p class="muted small">{t('followUpHint')}</p>
+          <button type="button" class="secondary" onClick={() => c.newTicket({}, ticket.id)}>
+            {t('followUp')}
+          </button>
+        </>
       )}
     </section>
   );

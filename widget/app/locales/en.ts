@@ -78,6 +78,7 @@ export const en = {
   followUpHint: 'This ticket was closed too long ago to reopen.',
   followUpOf: 'Follow-up of an earlier ticket',
   followUpMessage: 'What do you need help with?',
+  followUpSubject: 'Follow-up: {subject}',
 };
 
 export type Messages = typeof en;

@@ -78,5 +78,6 @@ export const et: Messages = {
   followUp: 'Ava jätkupöördumine',
   followUpHint: 'See pöördumine suleti liiga ammu, et seda uuesti avada.',
   followUpOf: 'Varasema pöördumise jätk',
+  followUpSubject: 'Järg: {subject}',
   followUpMessage: 'Millega saame aidata?',
 };

@@ -78,5 +78,6 @@ export const it: Messages = {
   followUp: 'Apri una richiesta di seguito',
   followUpHint: 'Questa richiesta è stata chiusa troppo tempo fa per essere riaperta.',
   followUpOf: 'Seguito di una richiesta precedente',
+  followUpSubject: 'Seguito: {subject}',
   followUpMessage: 'In cosa possiamo aiutarti?',
 };
