@@ -60,6 +60,40 @@ describe('reading the thread, on any screen and in any script', () => {
   });
 });
 
+describe('after a reload', () => {
+  let t: TestServer;
+  let w: Mounted;
+  useWidgetServer((server) => (t = server), () => w);
+
+  it('opens on the ticket the customer was reading', async () => {
+    w = mountWidget(t);
+    w.run('newTicket', { subject: 'Where was I', message: 'x' });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
+    await w.ui.findByRole('heading', { name: 'Where was I' });
+    w.unmount();
+
+    w = mountWidget(t);
+    w.run('open');
+    expect(await w.ui.findByRole('heading', { name: 'Where was I' })).toBeTruthy();
+  });
+
+  it('opens on the list when that ticket is no longer there', async () => {
+    w = mountWidget(t);
+    w.run('newTicket', { subject: 'Soon gone', message: 'x' });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
+    await w.ui.findByRole('heading', { name: 'Soon gone' });
+    w.unmount();
+    const { api } = await t.agent();
+    const [ticket] = (await api.agent.tickets.list.query({ q: 'Soon gone' })).items;
+    await api.agent.tickets.markSpam.mutate({ ticketId: ticket!.id });
+
+    w = mountWidget(t);
+    w.run('open');
+    expect(await w.ui.findByRole('button', { name: 'New ticket' })).toBeTruthy();
+    expect(w.ui.queryByRole('alert')).toBeNull();
+  });
+});
+
 describe('times in the thread', () => {
   let t: TestServer;
   let w: Mounted;

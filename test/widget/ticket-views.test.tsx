@@ -170,6 +170,9 @@ describe('a customer’s ticket in the widget', () => {
     const launcher = await w.ui.findByRole('button', { name: /Open support \(1 unread reply\)/ }, { timeout: 5000 });
     expect(w.events.filter((e) => e.name === 'unread').at(-1)?.payload).toBe(1);
     fireEvent.click(launcher);
+    // The panel reopens on the ticket last read (after a reload too); the list is one step back.
+    await w.ui.findByRole('heading', { name: 'Second ticket' });
+    fireEvent.click(w.ui.getByRole('button', { name: 'Back' }));
     const rows = await w.ui.findAllByRole('listitem');
     expect(rows.map((r) => r.textContent)).toEqual([expect.stringMatching(/^First ticketSupport replied — your turn/), expect.stringMatching(/^Second ticketWaiting for support/)]);
     expect(within(rows[0]!).getByRole('img', { name: 'New reply' })).toBeTruthy();

@@ -2,7 +2,7 @@
  * The widget's state and actions. Views read signals and call actions; only
  * this file talks to the server, through the SDK's customer client.
  */
-import { batch, computed, signal } from '@preact/signals';
+import { batch, computed, effect, signal } from '@preact/signals';
 import { createCustomerClient, type CustomerChange, type CustomerClient, type CustomerTicket } from '../../sdk/customer-client.js';
 import { CloseloopError } from '../../sdk/errors.js';
 import { en, pickLocale, translator, type Messages } from './i18n.js';
@@ -81,7 +81,14 @@ export function createController(options: ControllerOptions) {
   useLocale(pickLocale([options.locale, ...(options.browserLocales ?? [])]));
 
   const open = signal(false);
-  const view = signal<View>({ name: 'home' });
+  // After a reload, the panel opens where the customer was reading.
+  let restoredTicket = storage.read().ticketId;
+  const view = signal<View>(restoredTicket ? { name: 'ticket', id: restoredTicket } : { name: 'home' });
+  effect(() => {
+    const shown = view.value;
+    const ticketId = shown.name === 'ticket' ? shown.id : undefined;
+    if (storage.read().ticketId !== ticketId) storage.update((s) => ({ ...s, ticketId }));
+  });
   const tickets = signal<CustomerTicket[] | null>(null);
   const ticketsCursor = signal<string | null>(null);
   const ticketsLoading = signal(false);
@@ -385,7 +392,16 @@ export function createController(options: ControllerOptions) {
       open.value = true;
       if (tickets.value === null && !ticketsLoading.value) void refreshTickets();
       const shown = view.value;
-      if (shown.name === 'ticket') void loadTicket(shown.id, { quiet: true });
+      if (shown.name !== 'ticket') return;
+      // A ticket remembered from before a reload that is gone (or another user's) is simply not returned to.
+      const restoring = restoredTicket === shown.id;
+      restoredTicket = undefined;
+      void loadTicket(shown.id, { quiet: !restoring }).then((ok) => {
+        if (!ok && restoring && view.value === shown) {
+          currentError.value = null;
+          view.value = { name: 'home' };
+        }
+      });
     },
     closePanel() {
       open.value = false;

@@ -8,6 +8,8 @@ export interface Saved {
   /** The verified user the token belongs to (`sub` of the identity); absent for anonymous. */
   user?: string;
   drafts?: Record<string, Draft>;
+  /** The ticket the customer was reading, to return to after a reload. */
+  ticketId?: string;
 }
 
 export interface Draft {
