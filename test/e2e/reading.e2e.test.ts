@@ -40,6 +40,36 @@ describe.skipIf(SKIP_E2E)('reading a thread in Chromium', { timeout: E2E_TIMEOUT
     await page.context().close();
   });
 
+  it('a long thread opens at its newest entry; a reply that arrives while reading further up shows a cue instead of jumping', async () => {
+    const page = await openTicket({ width: 1100, height: 800 }, 'A long conversation', 'First message');
+    const ticketId = (await stack.agent.tickets.list({ q: 'A long conversation' })).items[0]!.id;
+    for (let i = 1; i <= 12; i++) await stack.agent.tickets.reply({ ticketId, message: `Step ${i} of the fix` });
+    await stack.agent.tickets.resolve({ ticketId, message: 'All done, I believe.' });
+    await page.reload();
+    await widget(page).getByRole('button', { name: 'Open support' }).click();
+    // Reopened after the reload on the ticket, scrolled to the end: the question the customer owes is in view.
+    const question = widget(page).getByText('Did this solve your problem?');
+    await question.waitFor();
+    await page.waitForFunction(() => {
+      const body = document.querySelector('closeloop-widget')!.shadowRoot!.querySelector('.panel-body')!;
+      return body.scrollHeight - body.scrollTop - body.clientHeight < 48;
+    });
+    await expect(question.isVisible()).resolves.toBe(true);
+    await shot(page, 'reading-long-thread-opens-at-newest');
+
+    await widget(page).locator('.panel-body').evaluate((el) => (el.scrollTop = 0));
+    await stack.agent.tickets.reply({ ticketId, message: 'One more thing while you read' });
+    const cue = widget(page).getByRole('button', { name: 'New reply ↓' });
+    await cue.waitFor();
+    expect(await widget(page).locator('.panel-body').evaluate((el) => el.scrollTop)).toBe(0);
+    await shot(page, 'reading-new-reply-cue');
+    await cue.click();
+    await widget(page).getByText('One more thing while you read').waitFor();
+    expect(await widget(page).locator('.panel-body').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(48);
+    await expect(cue.count()).resolves.toBe(0);
+    await page.context().close();
+  });
+
   it('on a 375 px phone: fields of 16 px, the page behind the sheet does not scroll', async () => {
     stack.setPage({ body: '<div style="height:3000px">A long page</div>' });
     const page = await newPage(browser, { width: 375, height: 720 });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Controller } from '../controller.js';
 import { date } from '../format.js';
 import { Field } from './field.js';
@@ -42,6 +42,53 @@ export function TicketView({ c, id }: { c: Controller; id: string }) {
       {can('confirmResolution') && <ResolutionBanner c={c} autoCloseAt={ticket.autoCloseAt} />}
       {ticket.status === 'closed' && <ClosedActions c={c} />}
       {ticket.status !== 'closed' && can('reply') && !can('confirmResolution') && <ReplyBox c={c} ticketId={ticket.id} />}
+      <KeepToNewest c={c} ticketId={ticket.id} count={timeline.length} />
+    </div>
+  );
+}
+
+/**
+ * A thread opens at its newest entry, with what the customer owes (confirm, rate, reply)
+ * in view. Something new that arrives while they read further up shows a cue instead of
+ * pulling the page away from under them; at the bottom, it simply scrolls into view.
+ */
+function KeepToNewest({ c, ticketId, count }: { c: Controller; ticketId: string; count: number }) {
+  const mark = useRef<HTMLDivElement>(null);
+  const seen = useRef<{ ticketId: string; count: number } | null>(null);
+  const atBottom = useRef(true);
+  const [cue, setCue] = useState(false);
+  const box = () => mark.current?.closest<HTMLElement>('.panel:not(.inline) .panel-body') ?? null;
+  const toBottom = () => {
+    const el = box();
+    if (el) el.scrollTop = el.scrollHeight;
+    setCue(false);
+  };
+
+  useEffect(() => {
+    const el = box();
+    if (!el) return;
+    const onScroll = () => {
+      atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+      if (atBottom.current) setCue(false);
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    return () => el.removeEventListener('scroll', onScroll);
+  }, []);
+
+  useLayoutEffect(() => {
+    const before = seen.current;
+    seen.current = { ticketId, count };
+    if (!before || before.ticketId !== ticketId || atBottom.current) return toBottom();
+    if (count > before.count) setCue(true);
+  }, [ticketId, count]);
+
+  return (
+    <div ref={mark} class="newest-mark">
+      {cue && (
+        <button type="button" class="new-reply-cue" onClick={toBottom}>
+          {c.t.value('unread')} ↓
+        </button>
+      )}
     </div>
   );
 }
