@@ -78,11 +78,12 @@ describe('a customer’s ticket in the widget', () => {
     fireEvent.click(await w.ui.findByRole('button', { name: 'Yes, close the ticket' }, { timeout: 5000 }));
     expect(await w.ui.findByText('This ticket is closed.')).toBeTruthy();
     expect(w.events.map((e) => e.name)).toContain('ticket:closed');
-    fireEvent.click(w.ui.getByRole('radio', { name: '4 of 5' }));
+    fireEvent.click(w.ui.getByRole('radio', { name: 'Okay' }));
     fireEvent.input(await w.ui.findByLabelText('Anything to add? (optional)'), { target: { value: 'Quick fix' } });
     fireEvent.click(w.ui.getByRole('button', { name: 'Send rating' }));
     expect(await w.ui.findByText('Thank you for your feedback!')).toBeTruthy();
-    expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'closed', rating: 4, ratingComment: 'Quick fix' });
+    expect(await w.ui.findByText(/^You rated this: Okay/, {}, { timeout: 5000 })).toBeTruthy();
+    expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'closed', rating: 3, ratingComment: 'Quick fix' });
   });
 
   it('asks what is missing when the customer says it is not solved, and reopens the ticket', async () => {

@@ -55,11 +55,13 @@ export function Thread({ c, items }: { c: Controller; items: TimelineItem[] }) {
         const key = EVENT_TEXT[item.type];
         if (!key) return null;
         const rating = (item.data as { rating?: number } | null)?.rating;
+        // The API keeps 1–5 (agents and other clients may use any step); the customer chose a word.
+        const word = rating === undefined ? '' : t(rating >= 4 ? 'rateGreat' : rating === 3 ? 'rateOkay' : 'rateBad');
         // The opening event stands right above the first message, which carries the time.
         return [
           day,
           <li key={`e${item.id}`} class="event">
-            {t(key, { rating: rating ?? '' })}
+            {t(key, { rating: word })}
             {item.type !== 'created' && <> · {when}</>}
           </li>,
         ];

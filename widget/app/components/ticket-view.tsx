@@ -223,6 +223,13 @@ function ClosedActions({ c }: { c: Controller }) {
   );
 }
 
+/** Words, not bare stars: each choice says what it means, stored on the 1–5 scale the API keeps. */
+const CHOICES = [
+  [5, 'rateGreat'],
+  [3, 'rateOkay'],
+  [1, 'rateBad'],
+] as const;
+
 function Rating({ c }: { c: Controller }) {
   const t = c.t.value;
   const [rating, setRating] = useState(0);
@@ -237,12 +244,11 @@ function Rating({ c }: { c: Controller }) {
     >
       <fieldset>
         <legend>{t('rateTitle')}</legend>
-        <div class="stars">
-          {[1, 2, 3, 4, 5].map((n) => (
-            <label key={n} class={n <= rating ? 'star on' : 'star'}>
+        <div class="choices">
+          {CHOICES.map(([n, key]) => (
+            <label key={n} class={n === rating ? 'choice on' : 'choice'}>
               <input type="radio" name="cl-rating" value={n} checked={rating === n} onChange={() => setRating(n)} />
-              <span aria-hidden="true">★</span>
-              <span class="sr-only">{t('rateStars', { rating: n })}</span>
+              {t(key)}
             </label>
           ))}
         </div>
