@@ -39,7 +39,6 @@ export const en = {
   required: 'Please fill this in.',
   invalidEmail: 'Please enter a valid email address.',
   draftKept: 'Your draft is kept if you close this.',
-  replyPlaceholder: 'Write a reply…',
   reply: 'Reply',
   statusNew: 'Waiting for support',
   statusOpen: 'Waiting for support',

@@ -40,7 +40,6 @@ export const et: Messages = {
   required: 'Palun täida see väli.',
   invalidEmail: 'Palun sisesta kehtiv e-posti aadress.',
   draftKept: 'Sinu mustand jääb alles, kui selle sulged.',
-  replyPlaceholder: 'Kirjuta vastus…',
   reply: 'Vasta',
   statusNew: 'Ootab klienditoe vastust',
   statusOpen: 'Ootab klienditoe vastust',

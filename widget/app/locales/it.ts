@@ -40,7 +40,6 @@ export const it: Messages = {
   required: 'Compila questo campo.',
   invalidEmail: 'Inserisci un indirizzo email valido.',
   draftKept: 'La bozza resta salvata se chiudi.',
-  replyPlaceholder: 'Scrivi una risposta…',
   reply: 'Rispondi',
   statusNew: 'In attesa dell’assistenza',
   statusOpen: 'In attesa dell’assistenza',
