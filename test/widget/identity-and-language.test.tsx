@@ -83,7 +83,7 @@ describe('who the visitor is, and which language they read', () => {
 
   it('uses the site’s own greeting and new-ticket intro where the site set them', async () => {
     await t.store.updateSite(t.site.id, {
-      texts: { en: { greeting: 'Welcome to Acme support!', intro: 'Include your order number, please.' } },
+      texts: { en: { greeting: 'Welcome to Acme support!', intro: 'Include your order number, please.', responseTime: 'We usually answer within 2 hours.' } },
     });
     w = mountWidget(t);
     w.run('newTicket', { subject: 'Texts', message: 'x' });
@@ -91,6 +91,7 @@ describe('who the visitor is, and which language they read', () => {
     await w.ui.findByRole('heading', { name: 'Texts' });
     fireEvent.click(w.ui.getByRole('button', { name: 'Back' }));
     expect(await w.ui.findByText('Welcome to Acme support!')).toBeTruthy();
+    expect(w.ui.getByText('We usually answer within 2 hours.')).toBeTruthy();
     fireEvent.click(w.ui.getByRole('button', { name: 'New ticket' }));
     expect(await w.ui.findByText('Include your order number, please.')).toBeTruthy();
     await t.store.updateSite(t.site.id, { texts: {} });

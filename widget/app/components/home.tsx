@@ -8,6 +8,7 @@ export function Home({ c }: { c: Controller }) {
   return (
     <div class="view">
       <p class="greeting">{t('greeting')}</p>
+      {t('responseTime') && <p class="muted small">{t('responseTime')}</p>}
       <button type="button" class="primary wide" onClick={() => c.newTicket()}>
         {t('newTicket')}
       </button>
@@ -24,9 +25,6 @@ export function Home({ c }: { c: Controller }) {
         <div class="empty">
           <p class="empty-title">{t('noTickets')}</p>
           <p class="muted">{t('noTicketsHint')}</p>
-          <button type="button" class="secondary" onClick={() => c.newTicket()}>
-            {t('startTicket')}
-          </button>
         </div>
       )}
       {list && list.length > 0 && (

@@ -13,8 +13,9 @@ export const en = {
   yourTickets: 'Your tickets',
   newTicket: 'New ticket',
   noTickets: 'No tickets yet',
-  noTicketsHint: 'Ask us anything: we usually answer within a day.',
-  startTicket: 'Open your first ticket',
+  noTicketsHint: 'Ask us anything: your questions and our answers will be here.',
+  /** "We usually answer within …": empty unless the site sets its own, per language. */
+  responseTime: '',
   unread: 'New reply',
   loading: 'Loading…',
   loadMore: 'Show older tickets',

@@ -14,8 +14,9 @@ export const et: Messages = {
   yourTickets: 'Sinu pöördumised',
   newTicket: 'Uus pöördumine',
   noTickets: 'Pöördumisi veel pole',
-  noTicketsHint: 'Küsi meilt mida tahes: vastame tavaliselt päeva jooksul.',
-  startTicket: 'Ava esimene pöördumine',
+  noTicketsHint: 'Küsi meilt mida tahes: sinu küsimused ja meie vastused on siin.',
+  /** "We usually answer within …": empty unless the site sets its own, per language. */
+  responseTime: '',
   unread: 'Uus vastus',
   loading: 'Laadin…',
   loadMore: 'Näita vanemaid pöördumisi',

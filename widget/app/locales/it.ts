@@ -14,8 +14,9 @@ export const it: Messages = {
   yourTickets: 'Le tue richieste',
   newTicket: 'Nuova richiesta',
   noTickets: 'Ancora nessuna richiesta',
-  noTicketsHint: 'Chiedici qualsiasi cosa: di solito rispondiamo entro un giorno.',
-  startTicket: 'Apri la tua prima richiesta',
+  noTicketsHint: 'Chiedici qualsiasi cosa: qui troverai domande e risposte.',
+  /** "We usually answer within …": empty unless the site sets its own, per language. */
+  responseTime: '',
   unread: 'Nuova risposta',
   loading: 'Caricamento…',
   loadMore: 'Mostra richieste precedenti',
