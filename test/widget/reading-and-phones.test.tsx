@@ -122,3 +122,32 @@ describe('times in the thread', () => {
     expect(times).toEqual(['Yesterday 9:00 AM', '11:00 AM']);
   });
 });
+
+describe('limits', () => {
+  let t: TestServer;
+  let w: Mounted;
+  useWidgetServer((server) => (t = server), () => w);
+
+  it('shows a counter as the subject nears its limit, keeps a long paste whole, and says what is too long instead of sending', async () => {
+    w = mountWidget(t);
+    w.run('open');
+    fireEvent.click(await w.ui.findByRole('button', { name: 'New ticket' }));
+    const subject = await w.ui.findByLabelText('Subject');
+    fireEvent.input(subject, { target: { value: 'x'.repeat(150) } });
+    expect(w.root.querySelector('#cl-subject-count')).toBeNull();
+    fireEvent.input(subject, { target: { value: 'x'.repeat(190) } });
+    expect(w.root.querySelector('#cl-subject-count')!.textContent).toBe('190 / 200');
+    expect(subject.getAttribute('aria-describedby')).toContain('cl-subject-count');
+
+    const pasted = 'y'.repeat(20_500);
+    fireEvent.input(w.ui.getByLabelText('Message'), { target: { value: pasted } });
+    // Nothing is cut behind the customer's back: the whole paste stays, and the counter says by how much it is over.
+    expect((w.ui.getByLabelText('Message') as HTMLTextAreaElement).value).toHaveLength(20_500);
+    expect(w.root.querySelector('#cl-message-count')!.className).toContain('over');
+
+    fireEvent.click(w.ui.getByRole('button', { name: 'Send' }));
+    expect(await w.ui.findByText('Too long: at most 20000 characters.')).toBeTruthy();
+    const { api } = await t.agent();
+    expect((await api.agent.tickets.list.query({})).items).toEqual([]);
+  });
+});

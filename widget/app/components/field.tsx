@@ -11,20 +11,23 @@ interface FieldProps {
   type?: string;
   autocomplete?: string;
   required?: boolean;
-  maxLength?: number;
+  /** The most characters the server takes: a counter shows as it nears, and nothing is cut silently. */
+  limit?: number;
   inputRef?: { current: HTMLInputElement | HTMLTextAreaElement | null };
 }
 
 /** A labelled input with its inline error, wired for screen readers. */
 export function Field(props: FieldProps) {
-  const described = [props.hint && `${props.id}-hint`, props.error && `${props.id}-error`].filter(Boolean).join(' ') || undefined;
+  const length = props.value.length;
+  const counting = props.limit !== undefined && length >= props.limit * 0.8;
+  const described =
+    [props.hint && `${props.id}-hint`, counting && `${props.id}-count`, props.error && `${props.id}-error`].filter(Boolean).join(' ') || undefined;
   const common = {
     id: props.id,
     value: props.value,
     'aria-invalid': props.error ? true : undefined,
     'aria-describedby': described,
     'aria-required': props.required ? true : undefined,
-    maxLength: props.maxLength,
     onInput: (e: JSX.TargetedEvent<HTMLInputElement | HTMLTextAreaElement>) => props.onInput(e.currentTarget.value),
   };
   return (
@@ -38,6 +41,11 @@ export function Field(props: FieldProps) {
       {props.hint && (
         <p id={`${props.id}-hint`} class="hint">
           {props.hint}
+        </p>
+      )}
+      {counting && (
+        <p id={`${props.id}-count`} class={length > props.limit! ? 'count over' : 'count'}>
+          {length} / {props.limit}
         </p>
       )}
       {props.error && (

@@ -2,6 +2,10 @@ import { useRef, useState } from 'preact/hooks';
 import type { Controller } from '../controller.js';
 import { Field } from './field.js';
 
+/** The server's limits (server/api/schemas.ts): said before sending, never cut silently. */
+export const SUBJECT_LIMIT = 200;
+export const MESSAGE_LIMIT = 20_000;
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The new-ticket form (or a follow-up's); the draft is saved as you type and survives a reload. */
@@ -23,7 +27,9 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
   function validate() {
     const found: Record<string, string> = {};
     if (!followUpOf && !form.subject.trim()) found.subject = t('required');
+    else if (!followUpOf && form.subject.trim().length > SUBJECT_LIMIT) found.subject = t('tooLong', { limit: SUBJECT_LIMIT });
     if (!form.message.trim()) found.message = t('required');
+    else if (form.message.trim().length > MESSAGE_LIMIT) found.message = t('tooLong', { limit: MESSAGE_LIMIT });
     if (anonymous && form.email.trim() && !EMAIL.test(form.email.trim())) found.email = t('invalidEmail');
     setErrors(found);
     return Object.keys(found).length === 0;
@@ -53,7 +59,7 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
       {followUpOf && <p class="muted">{t('followUpHint')}</p>}
       {!followUpOf && t('intro') && <p class="intro">{t('intro')}</p>}
       {!followUpOf && (
-        <Field id="cl-subject" label={t('subject')} value={form.subject} onInput={update('subject')} error={errors.subject} required maxLength={200} inputRef={refFor('subject')} />
+        <Field id="cl-subject" label={t('subject')} value={form.subject} onInput={update('subject')} error={errors.subject} required limit={SUBJECT_LIMIT} inputRef={refFor('subject')} />
       )}
       <Field
         id="cl-message"
@@ -63,7 +69,7 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
         onInput={update('message')}
         error={errors.message}
         required
-        maxLength={20000}
+        limit={MESSAGE_LIMIT}
         hint={t('draftKept')}
         inputRef={refFor('message')}
       />

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Controller } from '../controller.js';
 import { date } from '../format.js';
 import { Field } from './field.js';
+import { MESSAGE_LIMIT } from './new-ticket.js';
 import { StatusBadge } from './status-badge.js';
 import { Thread } from './thread.js';
 
@@ -103,6 +104,7 @@ function ReplyBox({ c, ticketId }: { c: Controller; ticketId: string }) {
   async function send(e: Event) {
     e.preventDefault();
     if (!text.trim()) return setError(t('required'));
+    if (text.trim().length > MESSAGE_LIMIT) return setError(t('tooLong', { limit: MESSAGE_LIMIT }));
     if (await c.reply(text.trim())) setText('');
   }
   return (
@@ -111,6 +113,7 @@ function ReplyBox({ c, ticketId }: { c: Controller; ticketId: string }) {
         id="cl-reply"
         label={t('reply')}
         multiline
+        limit={MESSAGE_LIMIT}
         value={text}
         error={error}
         onInput={(value) => {

@@ -37,6 +37,7 @@ export const en = {
   optional: 'optional',
   send: 'Send',
   sending: 'Sending…',
+  tooLong: 'Too long: at most {limit} characters.',
   required: 'Please fill this in.',
   invalidEmail: 'Please enter a valid email address.',
   draftKept: 'Your draft is kept if you close this.',

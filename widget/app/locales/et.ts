@@ -38,6 +38,7 @@ export const et: Messages = {
   optional: 'valikuline',
   send: 'Saada',
   sending: 'Saadan…',
+  tooLong: 'Liiga pikk: kõige rohkem {limit} märki.',
   required: 'Palun täida see väli.',
   invalidEmail: 'Palun sisesta kehtiv e-posti aadress.',
   draftKept: 'Sinu mustand jääb alles, kui selle sulged.',

@@ -38,6 +38,7 @@ export const it: Messages = {
   optional: 'facoltativo',
   send: 'Invia',
   sending: 'Invio…',
+  tooLong: 'Troppo lungo: al massimo {limit} caratteri.',
   required: 'Compila questo campo.',
   invalidEmail: 'Inserisci un indirizzo email valido.',
   draftKept: 'La bozza resta salvata se chiudi.',
