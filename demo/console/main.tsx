@@ -1,6 +1,8 @@
 /** The demo's agent console: a site's tickets, live, with every agent action the ticket allows. */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+// The widget's own: text shown as text, http(s) links clickable, nothing else.
+import { MessageText } from '../../widget/app/components/message-text.js';
 
 interface Ticket {
   id: string;
@@ -43,11 +45,36 @@ function Console() {
   const [error, setError] = useState('');
   const [live, setLive] = useState(false);
   const [tick, setTick] = useState(0);
+  const [query, setQuery] = useState('');
+  const [more, setMore] = useState<string | null>(null);
 
-  useEffect(() => {
+  const listFrom = (cursor?: string) => {
     const status = FILTERS[filter]![1];
-    call<{ items: Ticket[] }>('list', { limit: 50, ...(status ? { status } : {}) }).then((p) => setTickets(p.items), (e: Error) => setError(e.message));
-  }, [filter, tick]);
+    return call<{ items: Ticket[]; nextCursor: string | null }>('list', {
+      limit: 50,
+      ...(status ? { status } : {}),
+      ...(query.trim() ? { q: query.trim() } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+  };
+  useEffect(() => {
+    listFrom().then(
+      (p) => {
+        setTickets(p.items);
+        setMore(p.nextCursor);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [filter, tick, query]);
+  const loadMore = () =>
+    more &&
+    listFrom(more).then(
+      (p) => {
+        setTickets((shown) => [...shown, ...p.items.filter((x) => !shown.some((y) => y.id === x.id))]);
+        setMore(p.nextCursor);
+      },
+      (e: Error) => setError(e.message),
+    );
 
   useEffect(() => {
     if (!selected) return setDetail(null);
@@ -82,9 +109,12 @@ function Console() {
   }
 
   const can = (a: string) => detail?.ticket.allowedActions.includes(a) ?? false;
-  const send = async (e: Event) => {
+  // A ticket that takes no public reply (closed, say) still takes an internal note.
+  const asNote = internal || !can('reply');
+  const send = async (e: Event, thenResolve = false) => {
     e.preventDefault();
-    if (text.trim() && (await act(internal ? 'note' : 'reply', { message: text.trim() }))) setText('');
+    const action = asNote ? 'note' : thenResolve ? 'resolve' : 'reply';
+    if (text.trim() && (await act(action, { message: text.trim() }))) setText('');
   };
 
   return (
@@ -102,7 +132,8 @@ function Console() {
               </button>
             ))}
           </div>
-          {tickets.length === 0 && <p class="empty">No tickets here yet. Open one from the shop.</p>}
+          <input class="search" type="search" placeholder="Search subjects" aria-label="Search subjects" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+          {tickets.length === 0 && <p class="empty">{query.trim() ? 'No ticket matches.' : 'No tickets here yet. Open one from the shop.'}</p>}
           <ul>
             {tickets.map((t) => (
               <li key={t.id}>
@@ -117,6 +148,11 @@ function Console() {
               </li>
             ))}
           </ul>
+          {more && (
+            <button type="button" class="more" onClick={() => void loadMore()}>
+              Show older tickets
+            </button>
+          )}
         </aside>
         <main>
           {!detail && <p class="empty">Pick a ticket.</p>}
@@ -137,7 +173,7 @@ function Console() {
                         {item.internal ? 'Internal note · ' : ''}
                         {item.author.name ?? item.author.kind} · {time(item.at)}
                       </div>
-                      {item.body}
+                      <MessageText text={item.body} />
                     </li>
                   ) : (
                     <li key={item.id} class="event">
@@ -172,12 +208,19 @@ function Console() {
                     </label>
                   </div>
                   <label for="text" class="who">
-                    {internal || !can('reply') ? 'Note (only agents see it)' : 'Reply'}
+                    {asNote ? 'Note (only agents see it)' : 'Reply'}
                   </label>
                   <textarea id="text" value={text} onInput={(e) => setText(e.currentTarget.value)} />
-                  <button class="primary" type="submit">
-                    {internal || !can('reply') ? 'Add note' : 'Send reply'}
-                  </button>
+                  <div class="send-row">
+                    <button class="primary" type="submit">
+                      {asNote ? 'Add note' : 'Send reply'}
+                    </button>
+                    {!asNote && can('resolve') && (
+                      <button type="button" onClick={(e) => void send(e, true)}>
+                        Send and resolve
+                      </button>
+                    )}
+                  </div>
                 </form>
               )}
             </>

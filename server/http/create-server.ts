@@ -58,6 +58,23 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'x-content-type-optio
 /** What the server answers at all; anything else (TRACE, PUT, CONNECT…) is a 405. */
 const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 
+/** `GET /`: a person who opens the API's address in a browser learns what it is, not a raw 404. */
+function aboutPage(res: http.ServerResponse) {
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+  });
+  res.end(
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Closeloop</title>' +
+      '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;color:#111827}code{background:#f3f4f6;padding:0 .3em}</style></head>' +
+      '<body><h1>Closeloop</h1><p>This is a Closeloop server: the support-ticket API and widget. It serves:</p><ul>' +
+      '<li><code>/trpc/…</code>: the API, for the widget, the SDK and your backend</li>' +
+      '<li><code>/widget.js</code>: the widget, for a <code>&lt;script&gt;</code> tag on your pages</li>' +
+      '<li><code>/healthz</code>: a health check</li></ul></body></html>',
+  );
+}
+
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { ...JSON_HEADERS, ...headers });
   res.end(JSON.stringify(body));
@@ -150,6 +167,9 @@ export function createServer(options: ServerOptions) {
       return json(res, 405, { error: { message: `${req.method} is not served here`, data: { code: 'VALIDATION', httpStatus: 405 } } }, { allow: 'GET, HEAD, POST, OPTIONS' });
     }
     if (path === '/healthz') return json(res, 200, { ok: true });
+    if (path === '/' && req.method !== 'POST') return aboutPage(res);
+    // Browsers ask every server for one: an empty answer, not a 404 in the console.
+    if (path === '/favicon.ico') return void res.writeHead(204, { 'cache-control': 'max-age=86400' }).end();
     if (widgetFiles(req, res, path)) return;
     if (!path.startsWith('/trpc/')) return json(res, 404, { error: { message: 'Not found', data: { code: 'NOT_FOUND' } } });
 

@@ -25,6 +25,9 @@ describe.skipIf(SKIP_E2E)('the demo anyone can run', { timeout: E2E_TIMEOUT }, (
       expect(lines.join('\n')).toContain(`${demo.shopUrl}/console`);
       const shop = await newPage(browser);
       const agentView = await newPage(browser, { width: 1200, height: 800 });
+      // No demo page may log an error (a missing favicon included).
+      const consoleErrors: string[] = [];
+      for (const page of [shop, agentView]) page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${page.url()}: ${m.text()}`));
       await shop.goto(demo.shopUrl);
       await agentView.goto(`${demo.shopUrl}/console`);
       await agentView.getByText('● Live').waitFor();
@@ -37,12 +40,12 @@ describe.skipIf(SKIP_E2E)('the demo anyone can run', { timeout: E2E_TIMEOUT }, (
       await widget(shop).getByRole('heading', { name: 'Teapot arrived cracked' }).waitFor();
 
       await agentView.getByRole('button', { name: /Teapot arrived cracked/ }).click();
-      await agentView.getByLabel('Reply', { exact: true }).fill('Sorry about that! A new lid is on its way.');
+      await agentView.getByLabel('Reply', { exact: true }).fill('Sorry about that! A new lid is on its way: https://shop.example/track/42');
       await agentView.getByRole('button', { name: 'Send reply' }).click();
       await agentView.getByText('Internal note').first().click();
       await agentView.getByLabel('Note (only agents see it)').fill('Courier broke two this week');
       await agentView.getByRole('button', { name: 'Add note' }).click();
-      await widget(shop).getByText('A new lid is on its way.', { exact: false }).waitFor();
+      await widget(shop).getByText('A new lid is on its way', { exact: false }).waitFor();
       expect(await widget(shop).getByText('Courier broke two').count()).toBe(0);
 
       await agentView.getByRole('button', { name: 'Resolve', exact: true }).click();
@@ -57,6 +60,30 @@ describe.skipIf(SKIP_E2E)('the demo anyone can run', { timeout: E2E_TIMEOUT }, (
       await shot(agentView, 'demo-console-reopened');
       const events = await agentView.locator('.event').allTextContents();
       expect(events.map((e) => e.split(' ')[0])).toEqual(['created', 'resolved', 'resolution', 'reopened']);
+      // Links in the thread are links, in the console as in the widget.
+      await expect(agentView.getByRole('link', { name: 'https://shop.example/track/42' }).count()).resolves.toBe(1);
+
+      // Reply and resolve in one step; then, on the closed ticket, an internal note still works.
+      await agentView.getByText('Reply to customer').click();
+      await agentView.getByLabel('Reply', { exact: true }).fill('The new lid shipped today.');
+      await agentView.getByRole('button', { name: 'Send and resolve' }).click();
+      await agentView.locator('main .status', { hasText: 'resolved' }).waitFor();
+      await widget(shop).getByRole('button', { name: 'Yes, close the ticket' }).click();
+      await agentView.locator('main .status', { hasText: 'closed' }).waitFor();
+      await agentView.getByLabel('Note (only agents see it)').fill('Closed happy; refund the courier claim');
+      await agentView.getByRole('button', { name: 'Add note' }).click();
+      await agentView.getByText('Closed happy; refund the courier claim').waitFor();
+      await expect(agentView.locator('.error').count()).resolves.toBe(0);
+
+      // Search and a narrow window.
+      await agentView.getByLabel('Search subjects').fill('teapot');
+      await agentView.getByRole('button', { name: /Teapot arrived cracked/ }).waitFor();
+      await agentView.getByLabel('Search subjects').fill('no such thing');
+      await agentView.getByText('No ticket matches.').waitFor();
+      await agentView.getByLabel('Search subjects').fill('');
+      await agentView.setViewportSize({ width: 800, height: 800 });
+      await shot(agentView, 'demo-console-800');
+      expect(consoleErrors).toEqual([]);
     } finally {
       await demo.close();
     }

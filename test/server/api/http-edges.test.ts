@@ -99,6 +99,16 @@ describe('the HTTP edge', () => {
     }
   });
 
+  it('tells a person who opens the API in a browser what it serves, and answers the favicon without a 404', async () => {
+    const about = await fetch(`${t.url}/`);
+    expect(about.status).toBe(200);
+    expect(about.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(about.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const page = await about.text();
+    for (const served of ['/trpc/', '/widget.js', '/healthz']) expect(page).toContain(served);
+    expect((await fetch(`${t.url}/favicon.ico`)).status).toBe(204);
+  });
+
   it('answers TRACE and other methods it does not serve with 405, logging nothing', async () => {
     const logged: string[] = [];
     const quiet = await startTestServer({ logError: (message) => logged.push(message) });
