@@ -28,6 +28,7 @@ import { siteRules, ticketState } from '../tickets/ticket-state.js';
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const isoAt = (ms: number) => new Date(ms).toISOString();
+const firstLine = (text: string | null) => text?.trim().split('\n')[0]!.slice(0, 140) ?? null;
 
 export function customerTicket(row: TicketRow, site: SiteRow, now: number) {
   const state = ticketState(row);
@@ -48,6 +49,8 @@ export function customerTicket(row: TicketRow, site: SiteRow, now: number) {
     rating: row.rating,
     ratingComment: row.ratingComment,
     unread: row.lastAgentReplyAt !== null && (row.customerReadAt ?? 0) < row.lastAgentReplyAt,
+    /** The newest public message, its first line, for a one-line preview. */
+    preview: firstLine(row.lastPublicMessage),
     allowedActions: allowedActions(state, 'customer', CUSTOMER_ACTIONS, now, rules),
   };
 }
@@ -83,6 +86,7 @@ export function agentTicket(row: TicketRow, site: SiteRow, now: number, customer
     followUpOf: row.followUpOf,
     rating: row.rating,
     ratingComment: row.ratingComment,
+    preview: firstLine(row.lastPublicMessage),
     allowedActions: allowedActions(state, 'agent', AGENT_ACTIONS, now, rules),
   };
 }

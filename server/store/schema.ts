@@ -95,6 +95,8 @@ export const tickets = sqliteTable(
     // Newest public activity: what customers sort by, so internal work never reorders their list.
     lastActivityAt: integer('last_activity_at').notNull(),
     lastAgentReplyAt: integer('last_agent_reply_at'),
+    // The start of the newest public message, for a one-line preview in lists (never an internal note).
+    lastPublicMessage: text('last_public_message'),
     // When the reminder for the newest agent reply went out; null: not yet.
     remindedAt: integer('reminded_at'),
     customerReadAt: integer('customer_read_at'),

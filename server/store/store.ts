@@ -192,6 +192,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
         followUpOf: p('followUpOf'),
         contactEmail: p('contactEmail'),
         contactName: p('contactName'),
+        lastPublicMessage: p('preview'),
         createdAt: p('at'),
         updatedAt: p('at'),
         lastEventAt: p('at'),
@@ -299,6 +300,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
       lastEventAt: event.at,
       ...(publicActivity ? { lastActivityAt: event.at } : {}),
       ...(agentReplied ? { lastAgentReplyAt: event.at } : {}),
+      ...(message && !message.internal ? { lastPublicMessage: previewOf(message.body) } : {}),
     });
     if (!updated) throw notFound();
     enqueueWebhooks(site, updated, eventRow, messageRow);
@@ -454,6 +456,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
           followUpOf: input.followUpOf?.ticketId ?? null,
           contactEmail: input.contactEmail ?? null,
           contactName: input.contactName ?? null,
+          preview: previewOf(input.body),
           at: event.at,
         }) as TicketRow;
         const messageRow = insertMessage(id, input.messageAuthor, input.body, false, event.at);
@@ -827,5 +830,8 @@ function keysetPage<T extends { id: string }>(rows: T[], limit: number, at: (row
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(at(last), last.id) : null };
 }
+
+/** What a list shows of a message: enough for one line, whatever the screen. */
+const previewOf = (body: string) => body.slice(0, 300);
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -175,7 +175,11 @@ describe('a customer’s ticket in the widget', () => {
     await w.ui.findByRole('heading', { name: 'Second ticket' });
     fireEvent.click(w.ui.getByRole('button', { name: 'Back' }));
     const rows = await w.ui.findAllByRole('listitem');
-    expect(rows.map((r) => r.textContent)).toEqual([expect.stringMatching(/^First ticketSupport replied — your turn/), expect.stringMatching(/^Second ticketWaiting for support/)]);
+    // Each row: subject, a one-line preview of the newest public message, and whose turn it is.
+    expect(rows.map((r) => r.textContent)).toEqual([
+      expect.stringMatching(/^First ticketAny update\?Support replied — your turn/),
+      expect.stringMatching(/^Second ticketHelp pleaseWaiting for support/),
+    ]);
     expect(within(rows[0]!).getByRole('img', { name: 'New reply' })).toBeTruthy();
     expect(within(rows[1]!).queryByRole('img', { name: 'New reply' })).toBeNull();
   });

@@ -197,3 +197,20 @@ describe('a customer’s tickets', () => {
     expect((await c.api.tickets.reply.mutate({ ticketId, message: 'ping' })).status).toBe('open');
   });
 });
+
+describe('the list’s one-line preview', () => {
+  let t: TestServer;
+  useTestServer((server) => (t = server));
+
+  it('shows the first line of the newest public message, never an internal note', async () => {
+    const c = await t.customer();
+    const agent = await t.agent();
+    const ticket = await c.api.tickets.create.mutate({ subject: 'Preview', message: 'First line\nsecond line' });
+    expect(ticket.preview).toBe('First line');
+    await agent.api.agent.tickets.reply.mutate({ ticketId: ticket.id, message: 'We are on it.\nMore detail.' });
+    await agent.api.agent.tickets.note.mutate({ ticketId: ticket.id, message: 'SECRET: refund without asking' });
+    const [listed] = (await c.api.tickets.list.query()).items;
+    expect(listed!.preview).toBe('We are on it.');
+    expect(JSON.stringify(await c.api.tickets.list.query())).not.toContain('SECRET');
+  });
+});

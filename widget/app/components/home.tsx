@@ -40,6 +40,11 @@ export function Home({ c }: { c: Controller }) {
                     {ticket.unread && <span class="dot" aria-label={t('unread')} role="img" />}
                     <bdi dir="auto">{ticket.subject}</bdi>
                   </span>
+                  {ticket.preview && (
+                    <span class="ticket-preview" dir="auto">
+                      {ticket.preview}
+                    </span>
+                  )}
                   <span class="ticket-meta">
                     <StatusBadge status={ticket.status} t={t} />
                     <time dateTime={ticket.lastActivityAt}>{relativeTime(ticket.lastActivityAt, c.now(), c.locale.value)}</time>
