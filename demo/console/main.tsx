@@ -13,6 +13,7 @@ interface Ticket {
   contactEmail: string | null;
   allowedActions: string[];
   rating: number | null;
+  context: { pageUrl?: string; userAgent?: string; language?: string; fields?: Record<string, string> } | null;
 }
 type Item =
   | { kind: 'message'; id: string; at: string; author: { kind: string; name: string | null }; body: string; internal: boolean }
@@ -165,6 +166,36 @@ function Console() {
                 From {who(detail.ticket)}
                 {detail.ticket.rating !== null && ` · rated ${detail.ticket.rating}/5`}
               </p>
+              {detail.ticket.context && (
+                <dl class="context">
+                  {detail.ticket.context.pageUrl && (
+                    <>
+                      <dt>Page</dt>
+                      <dd>
+                        <MessageText text={detail.ticket.context.pageUrl} />
+                      </dd>
+                    </>
+                  )}
+                  {detail.ticket.context.language && (
+                    <>
+                      <dt>Language</dt>
+                      <dd>{detail.ticket.context.language}</dd>
+                    </>
+                  )}
+                  {detail.ticket.context.userAgent && (
+                    <>
+                      <dt>Browser</dt>
+                      <dd>{detail.ticket.context.userAgent}</dd>
+                    </>
+                  )}
+                  {Object.entries(detail.ticket.context.fields ?? {}).map(([name, value]) => (
+                    <>
+                      <dt>{name}</dt>
+                      <dd>{value}</dd>
+                    </>
+                  ))}
+                </dl>
+              )}
               <ol class="thread">
                 {detail.timeline.map((item) =>
                   item.kind === 'message' ? (

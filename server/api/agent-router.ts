@@ -183,6 +183,7 @@ export const agentRouter = router({
           agentsMayClose: z.boolean().optional(),
           remindAfterHours: z.number().positive().max(24 * 365).nullable().optional(),
           texts: z.record(z.string().min(2).max(20), z.record(z.string().min(1).max(50), z.string().max(2_000))).optional(),
+          contextKeepsQuery: z.boolean().optional(),
         }),
       )
       .mutation(async ({ ctx, input }) => {

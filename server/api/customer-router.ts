@@ -7,6 +7,7 @@ import { act, decider } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
 import { customerProcedure, holdStream, rateLimit } from './auth.js';
 import { customerTicket } from './dto.js';
+import { withSitePolicy } from './ticket-context.js';
 import { idempotency, replayed } from './idempotency.js';
 import * as s from './schemas.js';
 import { router } from './trpc.js';
@@ -31,12 +32,13 @@ export const customerTicketsRouter = router({
         email: s.email.optional(),
         name: s.personName.optional(),
         idempotencyKey: s.idempotencyKey.optional(),
+        context: s.ticketContext,
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const { store, now, hub } = ctx.app;
       const at = now();
-      const { idempotencyKey, ...content } = input;
+      const { idempotencyKey, context, ...content } = input;
       const idem = idempotency(ctx.app, ctx.customer.id, idempotencyKey, content, at);
       const first = await replayed(ctx.app, idem);
       if (first) return customerTicket(first, ctx.site, at);
@@ -48,6 +50,7 @@ export const customerTicketsRouter = router({
         body: input.message,
         contactEmail: input.email ?? ctx.customer.email,
         contactName: input.name ?? ctx.customer.name,
+        context: context ? withSitePolicy(context, ctx.site) : null,
         actor: ctx.actor,
         messageAuthor: ctx.actor,
         event: created(at),

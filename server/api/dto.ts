@@ -87,6 +87,8 @@ export function agentTicket(row: TicketRow, site: SiteRow, now: number, customer
     rating: row.rating,
     ratingComment: row.ratingComment,
     preview: firstLine(row.lastPublicMessage),
+    /** Where and how the customer opened it: agents only, never in a customer's view. */
+    context: row.context ?? null,
     allowedActions: allowedActions(state, 'agent', AGENT_ACTIONS, now, rules),
   };
 }
@@ -107,6 +109,7 @@ export function siteDto(row: SiteRow) {
     agentsMayClose: row.agentsMayClose,
     remindAfterHours: row.remindAfterHours,
     texts: row.texts,
+    contextKeepsQuery: row.contextKeepsQuery,
     createdAt: isoAt(row.createdAt),
   };
 }

@@ -24,6 +24,19 @@ export const lastEventId = z.strictObject({ lastEventId: z.string().max(20).null
 
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** Where a ticket was opened from: bounded, so a page cannot stuff a ticket with megabytes of "context". */
+export const ticketContext = z
+  .strictObject({
+    pageUrl: z.url({ protocol: /^https?$/ }).max(2_000).optional(),
+    userAgent: z.string().max(500).optional(),
+    language: z.string().max(35).optional(),
+    fields: z
+      .record(z.string().regex(/^[\w.-]{1,40}$/, 'field names are 1–40 letters, digits, dots, dashes or underscores'), z.string().max(500))
+      .refine((fields) => Object.keys(fields).length <= 20, 'at most 20 fields')
+      .optional(),
+  })
+  .optional();
+
 export interface TicketInput {
   ticketId: string;
   expectedVersion?: number | undefined;

@@ -5,6 +5,14 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
+/** What a ticket was opened from, for the agents who answer it. */
+export interface TicketContext {
+  pageUrl?: string | undefined;
+  userAgent?: string | undefined;
+  language?: string | undefined;
+  fields?: Record<string, string> | undefined;
+}
+
 export const sites = sqliteTable('sites', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
@@ -19,6 +27,8 @@ export const sites = sqliteTable('sites', {
   // Null: off. Answered with no customer reply for this long: a `ticket.reminder_due` webhook.
   remindAfterHours: real('remind_after_hours'),
   texts: text('texts', { mode: 'json' }).$type<Record<string, Record<string, string>>>().notNull().default(sql`'{}'`),
+  // Whether a ticket's page URL keeps its query string (it may carry order ids, or tokens).
+  contextKeepsQuery: integer('context_keeps_query', { mode: 'boolean' }).notNull().default(true),
   createdAt: integer('created_at').notNull(),
 });
 
@@ -97,6 +107,8 @@ export const tickets = sqliteTable(
     lastAgentReplyAt: integer('last_agent_reply_at'),
     // The start of the newest public message, for a one-line preview in lists (never an internal note).
     lastPublicMessage: text('last_public_message'),
+    // Where and how the customer opened it (page, browser, language, the site's own fields): for agents only.
+    context: text('context', { mode: 'json' }).$type<TicketContext>(),
     // When the reminder for the newest agent reply went out; null: not yet.
     remindedAt: integer('reminded_at'),
     customerReadAt: integer('customer_read_at'),

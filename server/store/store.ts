@@ -28,6 +28,7 @@ import {
   webhookEndpoints,
 } from './schema.js';
 import { webhookEventsFor, webhookPayload } from '../webhooks/webhook-events.js';
+import type { TicketContext } from './schema.js';
 
 export type SiteRow = typeof sites.$inferSelect;
 export type CustomerRow = typeof customers.$inferSelect;
@@ -80,6 +81,7 @@ export interface NewTicket {
   body: string;
   contactEmail?: string | null | undefined;
   contactName?: string | null | undefined;
+  context?: TicketContext | null | undefined;
   actor: ActorRef;
   /** Who wrote the opening message: the customer, also when an agent files it for them. */
   messageAuthor: ActorRef;
@@ -193,6 +195,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
         contactEmail: p('contactEmail'),
         contactName: p('contactName'),
         lastPublicMessage: p('preview'),
+        context: p('context'),
         createdAt: p('at'),
         updatedAt: p('at'),
         lastEventAt: p('at'),
@@ -360,7 +363,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
 
     updateSite: async (
       id: string,
-      patch: Partial<Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts'>>,
+      patch: Partial<Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts' | 'contextKeepsQuery'>>,
     ) => {
       if (Object.keys(patch).length === 0) return siteById(id) ?? null;
       return db.update(sites).set(patch).where(eq(sites.id, id)).returning().get() ?? null;
@@ -457,6 +460,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
           contactEmail: input.contactEmail ?? null,
           contactName: input.contactName ?? null,
           preview: previewOf(input.body),
+          context: input.context ?? null,
           at: event.at,
         }) as TicketRow;
         const messageRow = insertMessage(id, input.messageAuthor, input.body, false, event.at);

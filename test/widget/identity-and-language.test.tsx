@@ -97,3 +97,24 @@ describe('who the visitor is, and which language they read', () => {
     await t.store.updateSite(t.site.id, { texts: {} });
   });
 });
+
+describe('context for the agent', () => {
+  let t: TestServer;
+  let w: Mounted;
+  useWidgetServer((server) => (t = server), () => w);
+
+  it('sends the page, the browser, the language and the site’s own fields with a new ticket; a site’s bad field is dropped, not fatal', async () => {
+    w = mountWidget(t, { boot: { context: { plan: 'pro', orderId: 1042, 'bad name!': 'x', empty: null } } });
+    w.run('newTicket', { subject: 'With context', message: 'x' });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
+    await w.ui.findByRole('heading', { name: 'With context' });
+    const { api } = await t.agent();
+    const [ticket] = (await api.agent.tickets.list.query({ q: 'With context' })).items;
+    expect(ticket!.context).toEqual({
+      pageUrl: 'http://shop.test/',
+      userAgent: navigator.userAgent,
+      language: navigator.language,
+      fields: { plan: 'pro', orderId: '1042' },
+    });
+  });
+});

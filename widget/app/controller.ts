@@ -54,6 +54,29 @@ const ERROR_TEXT: Record<string, keyof Messages> = {
   PAYLOAD_TOO_LARGE: 'errorTooLarge',
 };
 
+const FIELD_NAME = /^[\w.-]{1,40}$/;
+
+/**
+ * The site's fields as the server takes them (at most 20, short names, short text values):
+ * a site's mistake must never keep a customer from opening a ticket.
+ */
+function contextFields(given: Record<string, unknown>): Record<string, string> {
+  const fields = Object.entries(given).filter(([name, value]) => FIELD_NAME.test(name) && value !== null && value !== undefined);
+  return Object.fromEntries(fields.slice(0, 20).map(([name, value]) => [name, String(value).slice(0, 500)]));
+}
+
+/** Where the ticket is opened from, for the agent who answers it. */
+function pageContext(fields: Record<string, string> | undefined) {
+  if (typeof location === 'undefined' || typeof navigator === 'undefined') return undefined;
+  const pageUrl = /^https?:/.test(location.href) && location.href.length <= 2_000 ? location.href : undefined;
+  return {
+    ...(pageUrl ? { pageUrl } : {}),
+    userAgent: navigator.userAgent.slice(0, 500),
+    language: navigator.language.slice(0, 35),
+    ...(fields && Object.keys(fields).length ? { fields } : {}),
+  };
+}
+
 export function createController(options: ControllerOptions) {
   const now = options.now ?? Date.now;
   const { storage } = options;
@@ -106,6 +129,8 @@ export function createController(options: ControllerOptions) {
   const unread = computed(() => tickets.value?.filter((x) => x.unread).length ?? 0);
 
   let identity: string | undefined;
+  /** The site's own fields for new tickets (`Closeloop('boot', { context })`). */
+  let siteFields: Record<string, string> | undefined;
   let client: CustomerClient = makeClient(undefined);
   let stopLive: (() => void) | null = null;
   let lastEventId: string | undefined;
@@ -357,7 +382,8 @@ export function createController(options: ControllerOptions) {
     now,
 
     /** Starts (or restarts) with this identity and language; loads the customer's tickets. */
-    async boot(opts: { identity?: string | undefined; locale?: string | undefined } = {}) {
+    async boot(opts: { identity?: string | undefined; locale?: string | undefined; context?: Record<string, unknown> | undefined } = {}) {
+      if (opts.context) siteFields = contextFields(opts.context);
       if (opts.locale) useLocale(pickLocale([opts.locale, locale.value]));
       if (opts.identity !== identity || !client) {
         identity = opts.identity;
@@ -447,6 +473,7 @@ export function createController(options: ControllerOptions) {
                 subject: form.subject ?? '',
                 message: form.message,
                 idempotencyKey,
+                context: pageContext(siteFields),
                 ...(form.email ? { email: form.email } : {}),
                 ...(form.name ? { name: form.name } : {}),
               }),

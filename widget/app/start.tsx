@@ -21,7 +21,7 @@ export interface StartOptions {
   now?: () => number;
 }
 
-type BootOptions = { siteKey?: string; identity?: string; locale?: string };
+type BootOptions = { siteKey?: string; identity?: string; locale?: string; context?: Record<string, unknown> };
 
 /** Loads widget-locale-<code>.js beside the app; the file puts its messages into the handoff. */
 function scriptLocaleLoader(config: LoaderConfig, messages: Record<string, unknown>): ControllerOptions['loadLocale'] {
@@ -94,7 +94,7 @@ export function startApp(
     const c = ensure(opts.siteKey);
     if (!c) return null;
     booted = true;
-    void c.boot({ identity: opts.identity, locale: opts.locale });
+    void c.boot({ identity: opts.identity, locale: opts.locale, context: opts.context });
     return c;
   }
 

@@ -214,3 +214,52 @@ describe('the list’s one-line preview', () => {
     expect(JSON.stringify(await c.api.tickets.list.query())).not.toContain('SECRET');
   });
 });
+
+describe('what a ticket was opened from', () => {
+  let t: TestServer;
+  useTestServer((server) => (t = server));
+
+  const context = {
+    pageUrl: 'https://shop.test/orders/1042?tab=items#access_token=abc',
+    userAgent: 'Mozilla/5.0 (Test)',
+    language: 'et-EE',
+    fields: { plan: 'pro', orderId: '1042' },
+  };
+
+  it('reaches agents (page, browser, language, the site’s fields) and never the customer; the URL drops its fragment', async () => {
+    const c = await t.customer();
+    const agent = await t.agent();
+    const ticket = await c.api.tickets.create.mutate({ subject: 'Context', message: 'x', context });
+    expect(JSON.stringify(ticket)).not.toContain('1042');
+    expect(JSON.stringify(await c.api.tickets.get.query({ ticketId: ticket.id }))).not.toContain('Mozilla');
+    const { ticket: seen } = await agent.api.agent.tickets.get.query({ ticketId: ticket.id });
+    expect(seen.context).toEqual({ ...context, pageUrl: 'https://shop.test/orders/1042?tab=items' });
+  });
+
+  it('drops the query string too where the site says so', async () => {
+    const agent = await t.agent();
+    await agent.api.agent.site.update.mutate({ contextKeepsQuery: false });
+    try {
+      const c = await t.customer();
+      const ticket = await c.api.tickets.create.mutate({ subject: 'No query', message: 'x', context });
+      expect((await agent.api.agent.tickets.get.query({ ticketId: ticket.id })).ticket.context?.pageUrl).toBe('https://shop.test/orders/1042');
+    } finally {
+      await agent.api.agent.site.update.mutate({ contextKeepsQuery: true });
+    }
+  });
+
+  it('refuses context that is not a web page, too large or too many fields, creating nothing', async () => {
+    const c = await t.customer();
+    const tooMany = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`f${i}`, 'x']));
+    for (const bad of [
+      { pageUrl: 'javascript:alert(1)' },
+      { fields: { plan: 'x'.repeat(501) } },
+      { fields: tooMany },
+      { fields: { 'bad name!': 'x' } },
+      { secret: 'x' },
+    ]) {
+      expect(await errorCode(c.api.tickets.create.mutate({ subject: 'Bad', message: 'x', context: bad as unknown as typeof context }))).toBe('VALIDATION');
+    }
+    expect((await c.api.tickets.list.query()).items).toEqual([]);
+  });
+});
