@@ -160,3 +160,13 @@ export async function shot(page: Page, name: string) {
 
 /** The widget's shadow-DOM contents, through Playwright's shadow-piercing locators. */
 export const widget = (page: Page) => page.locator('closeloop-widget');
+
+/** Opens a ticket through the widget on the page, as a visitor does, and waits for its thread. */
+export async function openTicketIn(page: Page, subject: string, message: string) {
+  await widget(page).getByRole('button', { name: 'Open support' }).click();
+  await widget(page).getByRole('button', { name: 'New ticket' }).click();
+  await widget(page).getByLabel('Subject').fill(subject);
+  await widget(page).getByLabel('Message').fill(message);
+  await widget(page).getByRole('button', { name: 'Send' }).click();
+  await widget(page).getByRole('heading', { name: subject }).waitFor();
+}

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { E2E_TIMEOUT, newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
+import { E2E_TIMEOUT, newPage, openTicketIn, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -19,12 +19,7 @@ describe.skipIf(SKIP_E2E)('the lifecycle in a real browser, on a shop page of an
   });
 
   async function openTicket(subject: string, message = 'Please help') {
-    await widget(page).getByRole('button', { name: 'Open support' }).click();
-    await widget(page).getByRole('button', { name: 'New ticket' }).click();
-    await widget(page).getByLabel('Subject').fill(subject);
-    await widget(page).getByLabel('Message').fill(message);
-    await widget(page).getByRole('button', { name: 'Send' }).click();
-    await widget(page).getByRole('heading', { name: subject }).waitFor();
+    await openTicketIn(page, subject, message);
     return (await stack.agent.tickets.list({ q: subject })).items[0]!.id;
   }
 

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { E2E_TIMEOUT, newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
+import { E2E_TIMEOUT, newPage, openTicketIn, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
 
 describe.skipIf(SKIP_E2E)('reading a thread in Chromium', { timeout: E2E_TIMEOUT }, () => {
   let stack: Stack;
@@ -14,12 +14,7 @@ describe.skipIf(SKIP_E2E)('reading a thread in Chromium', { timeout: E2E_TIMEOUT
     stack.setPage({});
     const page = await newPage(browser, viewport);
     await page.goto(stack.shopUrl);
-    await widget(page).getByRole('button', { name: 'Open support' }).click();
-    await widget(page).getByRole('button', { name: 'New ticket' }).click();
-    await widget(page).getByLabel('Subject').fill(subject);
-    await widget(page).getByLabel('Message').fill(message);
-    await widget(page).getByRole('button', { name: 'Send' }).click();
-    await widget(page).getByRole('heading', { name: subject }).waitFor();
+    await openTicketIn(page, subject, message);
     return page;
   }
 
