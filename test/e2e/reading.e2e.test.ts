@@ -73,10 +73,11 @@ describe.skipIf(SKIP_E2E)('reading a thread in Chromium', { timeout: E2E_TIMEOUT
     await widget(page).getByRole('button', { name: 'New ticket' }).click();
     const size = await widget(page).getByLabel('Message').evaluate((el) => getComputedStyle(el).fontSize);
     expect(parseFloat(size)).toBeGreaterThanOrEqual(16);
-    expect(await page.evaluate(() => getComputedStyle(document.documentElement).overflow)).toBe('hidden');
+    // The lock is set by an effect after the sheet renders: wait for it, do not race it.
+    await page.waitForFunction(() => getComputedStyle(document.documentElement).overflow === 'hidden');
     await shot(page, 'reading-phone-375-new-ticket');
     await widget(page).getByRole('button', { name: 'Close', exact: true }).click();
-    expect(await page.evaluate(() => document.documentElement.style.overflow)).toBe('');
+    await page.waitForFunction(() => document.documentElement.style.overflow === '');
     await page.context().close();
   });
 });
