@@ -83,6 +83,10 @@ describe.skipIf(SKIP_E2E)('the demo anyone can run', { timeout: E2E_TIMEOUT }, (
       await agentView.getByLabel('Search subjects').fill('');
       await agentView.setViewportSize({ width: 800, height: 800 });
       await shot(agentView, 'demo-console-800');
+      await agentView.setViewportSize({ width: 390, height: 800 });
+      // On a phone the list stacks above the ticket, and nothing runs off the side.
+      expect(await agentView.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await shot(agentView, 'demo-console-phone');
       expect(consoleErrors).toEqual([]);
     } finally {
       await demo.close();

@@ -81,3 +81,72 @@ describe.skipIf(SKIP_E2E)('reading a thread in Chromium', { timeout: E2E_TIMEOUT
     await page.context().close();
   });
 });
+
+describe.skipIf(SKIP_E2E)('the portal, a page of its own', { timeout: E2E_TIMEOUT }, () => {
+  let stack: Stack;
+  let browser: Browser;
+  useStack((s, b) => {
+    stack = s;
+    browser = b;
+  });
+
+  it('filters the customer’s tickets by open or closed and searches their subjects; a thread keeps a reading width', async () => {
+    stack.setPage({
+      body: '<section id="support"></section>',
+      before: "window.Closeloop = window.Closeloop || function () { (Closeloop.q = Closeloop.q || []).push(arguments); }; Closeloop('mount', '#support');",
+    });
+    const page = await newPage(browser, { width: 1280, height: 900 });
+    await page.goto(stack.shopUrl);
+    const portal = page.locator('closeloop-portal');
+    for (const subject of ['Invoice for March', 'Parcel lost', 'Invoice address']) {
+      await portal.getByRole('button', { name: 'New ticket' }).click();
+      await portal.getByLabel('Subject').fill(subject);
+      await portal.getByLabel('Message').fill('Details');
+      await portal.getByRole('button', { name: 'Send' }).click();
+      await portal.getByRole('heading', { name: subject }).waitFor();
+      await portal.getByRole('button', { name: 'Back' }).click();
+    }
+    const lost = (await stack.agent.tickets.list({ q: 'Parcel lost' })).items[0]!.id;
+    await stack.agent.tickets.resolve({ ticketId: lost });
+    await portal.locator('.ticket-row', { hasText: 'Parcel lost' }).click();
+    await portal.getByRole('button', { name: 'Yes, close the ticket' }).click();
+    await portal.getByText('This ticket is closed.').waitFor();
+    await portal.getByRole('button', { name: 'Back' }).click();
+    const rows = portal.locator('.ticket-row');
+    await expect(rows.count()).resolves.toBe(3);
+
+    await portal.getByRole('searchbox', { name: 'Search your tickets' }).fill('invoice');
+    await expect(rows.allTextContents()).resolves.toEqual([expect.stringContaining('Invoice address'), expect.stringContaining('Invoice for March')]);
+    await portal.getByRole('searchbox', { name: 'Search your tickets' }).fill('nothing like this');
+    await portal.getByText('No ticket matches.').waitFor();
+    await portal.getByRole('searchbox', { name: 'Search your tickets' }).fill('');
+    await portal.getByRole('combobox', { name: 'Your tickets' }).selectOption('open');
+    await expect(rows.allTextContents()).resolves.toEqual([expect.stringContaining('Invoice address'), expect.stringContaining('Invoice for March')]);
+    await portal.getByRole('combobox', { name: 'Your tickets' }).selectOption('closed');
+    await expect(rows.allTextContents()).resolves.toEqual([expect.stringContaining('Parcel lost')]);
+    await shot(page, 'portal-tools');
+
+    await rows.first().click();
+    const thread = (await portal.locator('.view.ticket').boundingBox())!;
+    expect(thread.width).toBeLessThanOrEqual(680);
+    await page.context().close();
+  });
+
+  it('turns a reopen refused by a window that passed meanwhile into the follow-up offer', async () => {
+    stack.setPage({});
+    const page = await newPage(browser);
+    await page.goto(stack.shopUrl);
+    await openTicketIn(page, 'Window passes while I read', 'x');
+    const ticketId = (await stack.agent.tickets.list({ q: 'Window passes' })).items[0]!.id;
+    await stack.agent.tickets.resolve({ ticketId });
+    await widget(page).getByRole('button', { name: 'Yes, close the ticket' }).click();
+    await widget(page).getByRole('button', { name: 'Reopen' }).click();
+    stack.advanceClock(31 * 24 * 3_600_000);
+    await widget(page).getByRole('button', { name: 'Reopen' }).last().click();
+    await widget(page).getByRole('button', { name: 'Open a follow-up ticket' }).waitFor();
+    await expect(widget(page).getByRole('alert').count()).resolves.toBe(0);
+    await shot(page, 'reopen-window-turned-into-follow-up');
+    stack.advanceClock(-31 * 24 * 3_600_000);
+    await page.context().close();
+  });
+});

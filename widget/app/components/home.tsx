@@ -1,10 +1,25 @@
+import { useState } from 'preact/hooks';
 import type { Controller } from '../controller.js';
 import { relativeTime } from '../format.js';
 import { StatusBadge } from './status-badge.js';
 
-export function Home({ c }: { c: Controller }) {
+/** The portal's own tools over the customer's list: which tickets, and a search over their subjects. */
+function usePortalFilter(c: Controller, portal: boolean) {
+  const [show, setShow] = useState('all');
+  const [query, setQuery] = useState('');
+  const all = c.tickets.value;
+  const q = query.trim().toLocaleLowerCase();
+  const list =
+    portal && all
+      ? all.filter((x) => (show === 'all' || (show === 'closed') === (x.status === 'closed')) && x.subject.toLocaleLowerCase().includes(q))
+      : all;
+  return { show, setShow, query, setQuery, list, filtered: list !== all };
+}
+
+export function Home({ c, portal = false }: { c: Controller; portal?: boolean }) {
   const t = c.t.value;
-  const list = c.tickets.value;
+  const f = usePortalFilter(c, portal);
+  const list = f.list;
   return (
     <div class="view">
       <p class="greeting">{t('greeting')}</p>
@@ -21,12 +36,23 @@ export function Home({ c }: { c: Controller }) {
         </div>
       )}
       {list === null && c.ticketsLoading.value && <p class="muted">{t('loading')}</p>}
-      {list?.length === 0 && (
+      {!f.filtered && list?.length === 0 && (
         <div class="empty">
           <p class="empty-title">{t('noTickets')}</p>
           <p class="muted">{t('noTicketsHint')}</p>
         </div>
       )}
+      {portal && !!c.tickets.value?.length && (
+        <div class="portal-tools">
+          <select aria-label={t('yourTickets')} value={f.show} onChange={(e) => f.setShow(e.currentTarget.value)}>
+            <option value="all">{t('showAll')}</option>
+            <option value="open">{t('showOpen')}</option>
+            <option value="closed">{t('showClosed')}</option>
+          </select>
+          <input type="search" aria-label={t('search')} placeholder={t('search')} value={f.query} onInput={(e) => f.setQuery(e.currentTarget.value)} />
+        </div>
+      )}
+      {f.filtered && list?.length === 0 && <p class="muted">{t('noMatches')}</p>}
       {list && list.length > 0 && (
         <section aria-labelledby="cl-yours">
           <h3 id="cl-yours" class="section-title">

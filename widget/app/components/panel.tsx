@@ -63,7 +63,7 @@ export function Panel({ c, inline, onClose }: { c: Controller; inline: boolean; 
         </p>
       )}
       <div class="panel-body">
-        {view.name === 'home' && <Home c={c} />}
+        {view.name === 'home' && <Home c={c} portal={inline} />}
         {view.name === 'new' && <NewTicket key={view.followUpOf ?? 'new'} c={c} followUpOf={view.followUpOf} />}
         {view.name === 'ticket' && <TicketView c={c} id={view.id} />}
       </div>
