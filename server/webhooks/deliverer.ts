@@ -152,13 +152,13 @@ export function createDeliverer(opts: DelivererOptions) {
   }
 
   /** Starts lanes for endpoints with due deliveries, up to the pool's size; never waits for them. */
-  async function pump(onLaneDone: (delivered: number) => void = () => {}) {
+  async function startLanes(onLaneDone: (delivered: number) => void = () => {}) {
     const free = concurrency - lanes.size;
     if (free <= 0 || stopping.signal.aborted) return 0;
     const endpoints = await store.dueEndpoints(now(), [...lanes.keys()], free);
     let started = 0;
     for (const endpointId of endpoints) {
-      // Another pump may have started it (or filled the pool) while this one was reading.
+      // Another call may have started it (or filled the pool) while this one was reading.
       if (lanes.has(endpointId) || lanes.size >= concurrency) continue;
       started++;
       const lane = runLane(endpointId)
@@ -181,7 +181,7 @@ export function createDeliverer(opts: DelivererOptions) {
      * finishes starts the next waiting endpoint.
      */
     pump(onError: (error: unknown) => void) {
-      const next = (): void => void pump(() => next()).catch(onError);
+      const next = (): void => void startLanes(() => next()).catch(onError);
       next();
     },
 
@@ -190,7 +190,7 @@ export function createDeliverer(opts: DelivererOptions) {
       let delivered = 0;
       const count = (n: number) => (delivered += n);
       for (;;) {
-        await pump(count);
+        await startLanes(count);
         if (lanes.size === 0) return delivered;
         await Promise.race(lanes.values()).catch(() => undefined);
       }

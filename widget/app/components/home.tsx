@@ -9,11 +9,10 @@ function usePortalFilter(c: Controller, portal: boolean) {
   const [query, setQuery] = useState('');
   const all = c.tickets.value;
   const q = query.trim().toLocaleLowerCase();
-  const list =
-    portal && all
-      ? all.filter((x) => (show === 'all' || (show === 'closed') === (x.status === 'closed')) && x.subject.toLocaleLowerCase().includes(q))
-      : all;
-  return { show, setShow, query, setQuery, list, filtered: list !== all };
+  // Filtered only when the customer set a filter: an empty list is otherwise the empty state.
+  const filtered = portal && (show !== 'all' || q !== '');
+  const list = filtered && all ? all.filter((x) => (show === 'all' || (show === 'closed') === (x.status === 'closed')) && x.subject.toLocaleLowerCase().includes(q)) : all;
+  return { show, setShow, query, setQuery, list, filtered };
 }
 
 export function Home({ c, portal = false }: { c: Controller; portal?: boolean }) {
