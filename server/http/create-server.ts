@@ -10,6 +10,7 @@ import { createStreamTickets } from '../live/stream-tickets.js';
 import { createStore, type Store } from '../store/store.js';
 import { sweep } from '../tickets/sweeper.js';
 import { createRateLimiter, type RateLimit } from './rate-limiter.js';
+import { aboutPage } from './about-page.js';
 import { correlationIdOf } from './correlation-id.js';
 import { createRpcHandler } from './rpc-handler.js';
 import { createDeliverer } from '../webhooks/deliverer.js';
@@ -57,23 +58,6 @@ const envNumber = (name: string) => {
 const JSON_HEADERS = { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' };
 /** What the server answers at all; anything else (TRACE, PUT, CONNECT…) is a 405. */
 const SERVED_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
-
-/** `GET /`: a person who opens the API's address in a browser learns what it is, not a raw 404. */
-function aboutPage(res: http.ServerResponse) {
-  res.writeHead(200, {
-    'content-type': 'text/html; charset=utf-8',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
-  });
-  res.end(
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Closeloop</title>' +
-      '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;color:#111827}code{background:#f3f4f6;padding:0 .3em}</style></head>' +
-      '<body><h1>Closeloop</h1><p>This is a Closeloop server: the support-ticket API and widget. It serves:</p><ul>' +
-      '<li><code>/trpc/…</code>: the API, for the widget, the SDK and your backend</li>' +
-      '<li><code>/widget.js</code>: the widget, for a <code>&lt;script&gt;</code> tag on your pages</li>' +
-      '<li><code>/healthz</code>: a health check</li></ul></body></html>',
-  );
-}
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { ...JSON_HEADERS, ...headers });

@@ -441,6 +441,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
     createTicket: async (input: NewTicket): Promise<{ ticket: TicketRow; created: boolean; eventIds: number[] }> =>
       immediate(() => {
         const { idempotency: idem, event, actor } = input;
+        // Checked again inside the write: two copies of one retry may both pass the router's early check.
         const first = idem ? idempotentTicket(idem) : null;
         if (first) return { ticket: first, created: false, eventIds: [] };
         const id = newId('tk');
