@@ -27,12 +27,14 @@ export const DEFAULT_PAGE_SIZE = 20;
 /** Where a ticket was opened from: bounded, so a page cannot stuff a ticket with megabytes of "context". */
 export const ticketContext = z
   .strictObject({
-    pageUrl: z.url({ protocol: /^https?$/ }).max(2_000).optional(),
+    pageUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) address' }).max(2_000).optional(),
     userAgent: z.string().max(500).optional(),
     language: z.string().max(35).optional(),
+    // Key rules as refinements: zod's own record-key error only says "Invalid key in record".
     fields: z
-      .record(z.string().regex(/^[\w.-]{1,40}$/, 'field names are 1–40 letters, digits, dots, dashes or underscores'), z.string().max(500))
+      .record(z.string(), z.string().max(500))
       .refine((fields) => Object.keys(fields).length <= 20, 'at most 20 fields')
+      .refine((fields) => Object.keys(fields).every((name) => /^[\w.-]{1,40}$/.test(name)), 'field names are 1–40 letters, digits, dots, dashes or underscores')
       .optional(),
   })
   .optional();

@@ -261,5 +261,11 @@ describe('what a ticket was opened from', () => {
       expect(await errorCode(c.api.tickets.create.mutate({ subject: 'Bad', message: 'x', context: bad as unknown as typeof context }))).toBe('VALIDATION');
     }
     expect((await c.api.tickets.list.query()).items).toEqual([]);
+    // And says what is wrong, in words a developer can act on.
+    const bad = await failure(c.api.tickets.create.mutate({ subject: 'Bad', message: 'x', context: { fields: { 'bad name!': 'x' } } }));
+    expect(bad.message).toBe('context.fields: field names are 1–40 letters, digits, dots, dashes or underscores');
+    expect((await failure(c.api.tickets.create.mutate({ subject: 'Bad', message: 'x', context: { pageUrl: 'javascript:alert(1)' } }))).message).toBe(
+      'context.pageUrl: must be an http(s) address',
+    );
   });
 });
