@@ -9,6 +9,8 @@ import { idempotency } from './idempotency.js';
 import { agentGrant, agentProcedure, holdStream, issueStreamTicket } from './auth.js';
 import type { AppDeps } from './context.js';
 import { agentDto, agentTicket, siteDto, webhookDeliveryDto, webhookEndpointDto } from './dto.js';
+import { emailEntry } from '../mail/email-entry.js';
+import { decodeCursor, encodeCursor } from '../store/cursor.js';
 import { WEBHOOK_EVENTS } from '../webhooks/webhook-events.js';
 import { randomBytes } from 'node:crypto';
 import * as s from './schemas.js';
@@ -184,10 +186,14 @@ export const agentRouter = router({
           remindAfterHours: z.number().positive().max(24 * 365).nullable().optional(),
           texts: z.record(z.string().min(2).max(20), z.record(z.string().min(1).max(50), z.string().max(2_000))).optional(),
           contextKeepsQuery: z.boolean().optional(),
+          notifications: s.notifications.optional(),
         }),
       )
       .mutation(async ({ ctx, input }) => {
-        const updated = await ctx.app.store.updateSite(ctx.site.id, input);
+        const { notifications, ...rest } = input;
+        // Settings merge: updating one field of `notifications` keeps the others.
+        const patch = notifications ? { ...rest, notifications: { ...(ctx.site.notifications ?? {}), ...notifications } } : rest;
+        const updated = await ctx.app.store.updateSite(ctx.site.id, patch);
         if (!updated) throw notFound('Site');
         return siteDto(updated);
       }),
@@ -230,6 +236,19 @@ export const agentRouter = router({
           { cursor: input.cursor, limit: input.limit ?? s.DEFAULT_PAGE_SIZE },
         );
         return { items: page.items.map((d) => webhookDeliveryDto(d.delivery, d.attempts)), nextCursor: page.nextCursor };
+      }),
+  }),
+
+  emails: router({
+    /** The email log: what was queued for customers, sent, or given up on, newest first. */
+    list: agentProcedure
+      .input(z.strictObject({ ticketId: s.ticketId.optional(), status: z.enum(['queued', 'sent', 'failed']).optional(), ...s.page }).optional())
+      .query(async ({ ctx, input = {} }) => {
+        const limit = input.limit ?? s.DEFAULT_PAGE_SIZE;
+        const rows = await ctx.app.store.emails.list(ctx.site.id, { ticketId: input.ticketId, status: input.status }, { after: decodeCursor(input.cursor), limit });
+        const items = rows.slice(0, limit);
+        const last = items[items.length - 1];
+        return { items: items.map(emailEntry), nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
       }),
   }),
 

@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError } from '../lifecycle/errors.js';
 import type { Actor } from '../lifecycle/lifecycle.js';
 import type { StreamGrant } from '../live/stream-tickets.js';
-import type { CustomerRow, SiteRow } from '../store/store.js';
+import { emailKey } from '../mail/notification-settings.js';
+import type { CustomerRow, Owner, SiteRow } from '../store/store.js';
 import type { AppDeps, Context } from './context.js';
 import { publicProcedure } from './trpc.js';
 
@@ -16,7 +17,9 @@ const unauthorized = (message: string) => new DomainError('UNAUTHORIZED', messag
  */
 export function allowOrigin(ctx: Context, site: SiteRow) {
   const origin = ctx.headers.origin;
-  if (origin !== undefined && !site.origins.includes(origin)) {
+  // The server's own pages (the portal it hosts for email links) count as every site's.
+  const own = ctx.app.mail && origin === new URL(ctx.app.mail.config.publicUrl).origin;
+  if (origin !== undefined && !own && !site.origins.includes(origin)) {
     throw new DomainError('FORBIDDEN', 'This origin is not allowed for this site');
   }
 }
@@ -38,6 +41,8 @@ interface CustomerAuth {
   token: string | null;
   /** What this caller's live streams and stream tickets count against: its session. */
   grant: StreamGrant;
+  /** Whose tickets this caller sees. */
+  owner: Owner;
 }
 
 async function customerAuth(ctx: Context, type: string): Promise<CustomerAuth | null> {
@@ -45,13 +50,22 @@ async function customerAuth(ctx: Context, type: string): Promise<CustomerAuth | 
   const grant = streamGrant(ctx, type);
   if (grant?.kind === 'customer') {
     const [site, customer] = await Promise.all([store.getSite(grant.siteId), store.getCustomer(grant.customerId)]);
-    return site && customer ? { site, customer, token: null, grant } : null;
+    return site && customer ? { site, customer, token: null, grant, owner: { customerId: customer.id, siteId: site.id, email: grant.email } } : null;
   }
   const token = bearer(ctx.headers);
   const found = token?.startsWith('cls_') ? await store.sessionByToken(token) : null;
   if (!found) return null;
   const holder = `ses:${found.session.id}`;
-  return { site: found.site, customer: found.customer, token, grant: { kind: 'customer', siteId: found.site.id, customerId: found.customer.id, holder } };
+  const { session, customer, site } = found;
+  // An address is the customer's own when they proved it by email, or when the site's backend vouched for it.
+  const email = session.provenEmail ?? (session.verified ? emailKey(customer.email) : null);
+  return {
+    site,
+    customer,
+    token,
+    grant: { kind: 'customer', siteId: site.id, customerId: customer.id, holder, email },
+    owner: { customerId: customer.id, siteId: site.id, email },
+  };
 }
 
 /** Procedures a customer calls with their session token (or a stream ticket, for live streams). */

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { LiveHub } from '../live/live-hub.js';
 import type { createStreamTickets } from '../live/stream-tickets.js';
 import type { createRateLimiter } from '../http/rate-limiter.js';
+import type { MailConfig } from '../mail/mail-config.js';
 import type { Store } from '../store/store.js';
 import type { createDeliverer } from '../webhooks/deliverer.js';
 
@@ -12,6 +13,8 @@ export interface AppDeps {
   hub: LiveHub;
   webhooks: ReturnType<typeof createDeliverer>;
   streamTickets: ReturnType<typeof createStreamTickets>;
+  /** Email to customers; null when no SMTP server is configured. */
+  mail: { config: MailConfig } | null;
   /** How long a create's idempotency key is honoured (and kept). */
   idempotencyTtlMs: number;
   limits: {

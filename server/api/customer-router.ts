@@ -16,7 +16,7 @@ import { router } from './trpc.js';
 function customerAction<S extends z.ZodType<s.TicketInput>>(schema: S, command: (input: z.output<S>) => Command) {
   return customerProcedure.input(schema).mutation(async ({ ctx, input: raw }) => {
     const input = raw as z.output<S>;
-    const ref = { siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id };
+    const ref = { siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id, email: ctx.owner.email };
     const { ticket } = await act(ctx.app, ref, command(input), ctx.actor, input.expectedVersion);
     if (!ticket) throw notFound();
     return customerTicket(ticket, ctx.site, ctx.app.now());
@@ -33,12 +33,13 @@ export const customerTicketsRouter = router({
         name: s.personName.optional(),
         idempotencyKey: s.idempotencyKey.optional(),
         context: s.ticketContext,
+        locale: s.locale.optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const { store, now, hub } = ctx.app;
       const at = now();
-      const { idempotencyKey, context, ...content } = input;
+      const { idempotencyKey, context, locale, ...content } = input;
       const idem = idempotency(ctx.app, ctx.customer.id, idempotencyKey, content, at);
       const first = await replayed(ctx.app, idem);
       if (first) return customerTicket(first, ctx.site, at);
@@ -51,6 +52,7 @@ export const customerTicketsRouter = router({
         contactEmail: input.email ?? ctx.customer.email,
         contactName: input.name ?? ctx.customer.name,
         context: context ? withSitePolicy(context, ctx.site) : null,
+        locale,
         actor: ctx.actor,
         messageAuthor: ctx.actor,
         event: created(at),
@@ -61,7 +63,7 @@ export const customerTicketsRouter = router({
     }),
 
   list: customerProcedure.input(z.strictObject(s.page).optional()).query(async ({ ctx, input }) => {
-    const page = await ctx.app.store.listCustomerTickets(ctx.customer.id, {
+    const page = await ctx.app.store.listCustomerTickets(ctx.owner, {
       cursor: input?.cursor,
       limit: input?.limit ?? s.DEFAULT_PAGE_SIZE,
     });
@@ -71,7 +73,7 @@ export const customerTicketsRouter = router({
 
   /** The ticket and its customer timeline: public messages and public events. */
   get: customerProcedure.input(z.strictObject({ ticketId: s.ticketId })).query(async ({ ctx, input }) => {
-    const ticket = await ctx.app.store.getTicket({ siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id });
+    const ticket = await ctx.app.store.getTicket({ siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id, email: ctx.owner.email });
     if (!ticket || customerStatus(ticket.status as Status) === null) throw notFound();
     return {
       ticket: customerTicket(ticket, ctx.site, ctx.app.now()),
@@ -109,7 +111,7 @@ export const customerTicketsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { store, now, hub } = ctx.app;
-      const ref = { siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id };
+      const ref = { siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id, email: ctx.owner.email };
       const old = await store.getTicket(ref);
       if (!old || customerStatus(old.status as Status) === null) throw notFound();
       const at = now();
@@ -125,6 +127,7 @@ export const customerTicketsRouter = router({
         body: input.message,
         contactEmail: old.contactEmail,
         contactName: old.contactName,
+        locale: old.locale,
         actor: ctx.actor,
         messageAuthor: ctx.actor,
         event: created(at),
@@ -140,7 +143,7 @@ export const customerTicketsRouter = router({
 
   /** Marks the agent's replies on this ticket as read (clears `unread`). */
   markRead: customerProcedure.input(z.strictObject({ ticketId: s.ticketId })).mutation(async ({ ctx, input }) => {
-    const ref = { siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id };
+    const ref = { siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id, email: ctx.owner.email };
     const ticket = await ctx.app.store.markRead(ref, ctx.app.now());
     if (!ticket || customerStatus(ticket.status as Status) === null) throw notFound();
     return customerTicket(ticket, ctx.site, ctx.app.now());
@@ -153,8 +156,9 @@ export const customerTicketsRouter = router({
       hold: () => holdStream(ctx, ctx.grant),
       store,
       hub,
-      key: `customer:${ctx.customer.id}`,
-      scope: { customerId: ctx.customer.id },
+      // A proven address's tickets may belong to other customer records: follow the site's feed, filtered to them.
+      key: ctx.owner.email ? `site:${ctx.site.id}` : `customer:${ctx.customer.id}`,
+      scope: { customerId: ctx.customer.id, owner: ctx.owner },
       lastEventId: input?.lastEventId,
       signal,
       toItems: async (rows) => {

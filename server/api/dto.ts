@@ -1,3 +1,4 @@
+import { notificationsOf } from '../mail/notification-settings.js';
 /**
  * What the API returns: explicit shapes per audience, never raw rows.
  * Timestamps are ISO-8601 strings so any language can read them.
@@ -110,6 +111,7 @@ export function siteDto(row: SiteRow) {
     remindAfterHours: row.remindAfterHours,
     texts: row.texts,
     contextKeepsQuery: row.contextKeepsQuery,
+    notifications: notificationsOf(row),
     createdAt: isoAt(row.createdAt),
   };
 }

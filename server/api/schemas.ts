@@ -24,6 +24,19 @@ export const lastEventId = z.strictObject({ lastEventId: z.string().max(20).null
 
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** The languages emails are written in; the widget sends its own. */
+export const locale = z.enum(['en', 'et', 'it']);
+
+/** A site's email settings; a field left out keeps its value. */
+export const notifications = z.strictObject({
+  enabled: z.boolean().optional(),
+  senderName: z.string().trim().min(1).max(120).nullable().optional(),
+  replyTo: email.nullable().optional(),
+  portalUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) address' }).max(2_000).nullable().optional(),
+  replyDelayMinutes: z.number().int().min(0).max(24 * 60).optional(),
+  accentColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1d4ed8').nullable().optional(),
+});
+
 /** Where a ticket was opened from: bounded, so a page cannot stuff a ticket with megabytes of "context". */
 export const ticketContext = z
   .strictObject({

@@ -3,12 +3,29 @@ import { DomainError } from '../lifecycle/errors.js';
 import { verifyIdentityToken } from '../auth/identity-token.js';
 import { customerSummary } from './dto.js';
 import { allowOrigin, customerProcedure, issueStreamTicket, rateLimit } from './auth.js';
+import { emailKey } from '../mail/notification-settings.js';
+import type { SiteRow } from '../store/store.js';
+import * as s from './schemas.js';
 import { publicProcedure, router } from './trpc.js';
+
+const siteKey = z.string().min(1).max(100);
+
+/** Where a sign-in returns: a page on one of the site's origins (or this server's); anything else is dropped. */
+function returnTarget(value: string | undefined, site: SiteRow, publicUrl: string) {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    const allowed = site.origins.includes(url.origin) || url.origin === new URL(publicUrl).origin;
+    return allowed && (url.protocol === 'https:' || url.protocol === 'http:') ? `${url.origin}${url.pathname}${url.search}` : null;
+  } catch {
+    return null;
+  }
+}
 
 export const sessionRouter = router({
   /** Anonymous without `identity`; verified with the site backend's HS256 identity JWT. */
   start: publicProcedure
-    .input(z.strictObject({ siteKey: z.string().min(1).max(100), identity: z.string().min(1).max(4_096).optional() }))
+    .input(z.strictObject({ siteKey, identity: z.string().min(1).max(4_096).optional() }))
     .mutation(async ({ ctx, input }) => {
       const { store, now } = ctx.app;
       const site = await store.siteByKey(input.siteKey);
@@ -18,6 +35,38 @@ export const sessionRouter = router({
       if (!identity) rateLimit(ctx, 'anonymousSessions');
       const { token, customer } = await store.startSession({ siteId: site.id, identity }, now());
       return { token, customer: customerSummary(customer), site: { name: site.name, texts: site.texts } };
+    }),
+
+  /**
+   * Emails a portal sign-in link to the address. Answers the same whether or not the
+   * address has tickets, is capped, or unsubscribed: it never tells who wrote to support.
+   */
+  requestEmailLink: publicProcedure
+    .input(z.strictObject({ siteKey, email: s.email, locale: s.locale.optional(), returnUrl: z.string().max(2_000).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const { store, now, mail } = ctx.app;
+      const site = await store.siteByKey(input.siteKey);
+      if (!site) throw new DomainError('UNAUTHORIZED', 'Unknown site key');
+      allowOrigin(ctx, site);
+      if (!mail) throw new DomainError('EMAIL_UNAVAILABLE', 'Sign-in by email is not available: this server sends no email');
+      rateLimit(ctx, 'anonymousSessions');
+      const returnUrl = returnTarget(input.returnUrl, site, mail.config.publicUrl);
+      await store.emails.requestSignIn(site, emailKey(input.email)!, input.locale ?? 'en', returnUrl, now());
+      return { sent: true as const };
+    }),
+
+  /** Spends the one-time code a sign-in or ticket link handed to the portal, for a session that sees that address's tickets. */
+  exchangeEmailCode: publicProcedure
+    .input(z.strictObject({ siteKey, code: z.string().min(1).max(100) }))
+    .mutation(async ({ ctx, input }) => {
+      const { store, now } = ctx.app;
+      const site = await store.siteByKey(input.siteKey);
+      if (!site) throw new DomainError('UNAUTHORIZED', 'Unknown site key');
+      allowOrigin(ctx, site);
+      rateLimit(ctx, 'anonymousSessions');
+      const started = await store.startEmailSession(site.id, input.code, now());
+      if (!started) throw new DomainError('UNAUTHORIZED', 'This sign-in link was already used or has expired; ask for a new one');
+      return { token: started.token, customer: customerSummary(started.customer), site: { name: site.name, texts: site.texts } };
     }),
 
   /** Forgets this session: the token stops working at once. */

@@ -15,6 +15,11 @@ import { correlationIdOf } from './correlation-id.js';
 import { createRpcHandler } from './rpc-handler.js';
 import { createDeliverer } from '../webhooks/deliverer.js';
 import { createWidgetFiles } from './widget-files.js';
+import { createEmailLinks } from './email-links.js';
+import { createPortalPage } from './portal-page.js';
+import { mailConfig, type MailOptions } from '../mail/mail-config.js';
+import { createMailWorker, type MailTransport } from '../mail/mail-worker.js';
+import { startInboundSmtp } from '../mail/inbound-smtp.js';
 
 export interface ServerOptions {
   /** A SQLite file path (created and migrated when missing), or an open store. */
@@ -40,6 +45,8 @@ export interface ServerOptions {
   allowPrivateWebhooks?: boolean;
   /** How long a create's idempotency key is honoured, then deleted by the sweeper. Default: CLOSELOOP_IDEMPOTENCY_TTL_HOURS or 24 h. */
   idempotencyTtlMs?: number;
+  /** Email to customers (SMTP out, replies in); by default from CLOSELOOP_SMTP_URL and the other CLOSELOOP_MAIL_… variables. */
+  mail?: (MailOptions & { transport?: MailTransport }) | undefined;
   /** Where unexpected errors are reported; they never reach clients. */
   logError?: (message: string, error: unknown) => void;
 }
@@ -96,7 +103,15 @@ export function createServer(options: ServerOptions) {
     timeoutMs: options.webhookTimeoutMs,
   });
   const idempotencyTtlMs = options.idempotencyTtlMs ?? idempotencyTtlFromEnv();
-  const app: AppDeps = { store, now, hub, webhooks, streamTickets: createStreamTickets(now), limits, idempotencyTtlMs };
+  const mail = mailConfig(options.mail);
+  store.emails.setLimits(mail?.limits ?? null);
+  // Reply addresses go out only when something receives them: this server's listener, or one named by CLOSELOOP_REPLY_DOMAIN.
+  const replyByEmail = options.mail?.inboundPort !== undefined || Boolean(options.mail?.replyDomain ?? process.env.CLOSELOOP_REPLY_DOMAIN);
+  const mailWorker = mail && createMailWorker({ store, now, config: mail, replyByEmail, transport: options.mail?.transport, logError });
+  const app: AppDeps = { store, now, hub, webhooks, streamTickets: createStreamTickets(now), limits, idempotencyTtlMs, mail: mail && { config: mail } };
+  const emailLinks = mail && createEmailLinks({ store, now, publicUrl: mail.publicUrl, changed: () => hub.changed() });
+  const portalPage = createPortalPage(store);
+  let inbound: Awaited<ReturnType<typeof startInboundSmtp>> | null = null;
 
   // CORS answers need the origins every site allows; a short cache keeps that off the hot path.
   let origins = { set: new Set<string>(), at: -Infinity };
@@ -155,6 +170,8 @@ export function createServer(options: ServerOptions) {
     // Browsers ask every server for one: an empty answer, not a 404 in the console.
     if (path === '/favicon.ico') return void res.writeHead(204, { 'cache-control': 'max-age=86400' }).end();
     if (widgetFiles(req, res, path)) return;
+    if (emailLinks && (await emailLinks(req, res, path))) return;
+    if (await portalPage(req, res, path)) return;
     if (!path.startsWith('/trpc/')) return json(res, 404, { error: { message: 'Not found', data: { code: 'NOT_FOUND' } } });
 
     const origin = req.headers.origin;
@@ -213,6 +230,12 @@ export function createServer(options: ServerOptions) {
     handle: listener,
     /** Runs the due rules once, now. */
     sweep: () => sweep(app, { idempotencyTtlMs }),
+    /** Sends the emails that are due, now; resolves with how many were tried (0 without SMTP). */
+    deliverEmails: async () => (mailWorker ? mailWorker.pump() : 0),
+    /** The inbound SMTP listener's port, once listening (null when it is off). */
+    get inboundSmtpPort() {
+      return inbound?.port ?? null;
+    },
     /** Sends the webhooks that are due, now; resolves with how many were delivered. */
     deliverWebhooks: () => webhooks.deliverDue(),
     /** Listens, and starts the sweeper; resolves with the bound address. */
@@ -222,8 +245,17 @@ export function createServer(options: ServerOptions) {
           server.off('listening', onListening);
           reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use`) : error);
         };
-        const onListening = () => {
+        const onListening = async () => {
           server.off('error', onError);
+          if (mail && options.mail?.inboundPort !== undefined) {
+            try {
+              inbound = await startInboundSmtp({ store, now, replyDomain: mail.replyDomain, port: options.mail.inboundPort, host: options.mail.inboundHost ?? host, changed: () => hub.changed(), logError });
+            } catch (error) {
+              server.close();
+              return reject(error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? new Error(`SMTP port ${options.mail.inboundPort} is already in use`) : error);
+            }
+          }
+          mailWorker?.start(mail!.intervalMs);
           const address = server.address() as AddressInfo;
           const interval = options.sweepIntervalMs ?? envNumber('CLOSELOOP_SWEEP_INTERVAL_MS') ?? 60_000;
           if (interval > 0) {
@@ -254,6 +286,8 @@ export function createServer(options: ServerOptions) {
       });
       await sweeping;
       await webhooks.stop();
+      await mailWorker?.stop();
+      await inbound?.close();
       if (ownsStore) await store.close();
     },
   };

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'IDEMPOTENCY_MISMATCH'
   | 'PAYLOAD_TOO_LARGE'
+  | 'EMAIL_UNAVAILABLE'
   | 'INTERNAL';
 
 /** A refusal the domain understands; it knows nothing of HTTP or tRPC. */

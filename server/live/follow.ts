@@ -18,7 +18,7 @@ export async function* follow<T>(opts: {
   store: Store;
   hub: LiveHub;
   key: FeedKey;
-  scope: { customerId: string } | { siteId: string };
+  scope: Parameters<Store['eventsAfter']>[2] & object;
   lastEventId: string | null | undefined;
   signal: AbortSignal | undefined;
   toItems: (rows: EventRow[]) => Promise<{ eventId: number; item: T }[]>;

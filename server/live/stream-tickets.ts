@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /** Whose stream it is; `holder` names what the caps count against (a customer session, or a site's secret key). */
 export type StreamGrant =
-  | { kind: 'customer'; siteId: string; customerId: string; holder: string }
+  | { kind: 'customer'; siteId: string; customerId: string; holder: string; /** A proven address whose tickets the stream follows too. */ email: string | null }
   | { kind: 'agent'; siteId: string; agentId: string | null; holder: string };
 
 const TTL_MS = 60_000;

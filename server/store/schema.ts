@@ -13,6 +13,16 @@ export interface TicketContext {
   fields?: Record<string, string> | undefined;
 }
 
+/** A site's email to its customers; every field optional, defaults in server/mail/notification-settings.ts. */
+export interface NotificationSettings {
+  enabled?: boolean | undefined;
+  senderName?: string | null | undefined;
+  replyTo?: string | null | undefined;
+  portalUrl?: string | null | undefined;
+  replyDelayMinutes?: number | undefined;
+  accentColor?: string | null | undefined;
+}
+
 export const sites = sqliteTable('sites', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
@@ -29,6 +39,8 @@ export const sites = sqliteTable('sites', {
   texts: text('texts', { mode: 'json' }).$type<Record<string, Record<string, string>>>().notNull().default(sql`'{}'`),
   // Whether a ticket's page URL keeps its query string (it may carry order ids, or tokens).
   contextKeepsQuery: integer('context_keeps_query', { mode: 'boolean' }).notNull().default(true),
+  // Email to customers; null: the defaults (see server/mail/notification-settings.ts).
+  notifications: text('notifications', { mode: 'json' }).$type<NotificationSettings>(),
   createdAt: integer('created_at').notNull(),
 });
 
@@ -56,6 +68,8 @@ export const customerSessions = sqliteTable(
     verified: integer('verified', { mode: 'boolean' }).notNull(),
     // When the identity token that verified it expired; the session itself lives on (see the README).
     identityExpiresAt: integer('identity_expires_at'),
+    // An address its owner proved by a link from one of its emails: the session sees that address's tickets too.
+    provenEmail: text('proven_email'),
     createdAt: integer('created_at').notNull(),
     revokedAt: integer('revoked_at'),
   },
@@ -97,7 +111,11 @@ export const tickets = sqliteTable(
     rating: integer('rating'),
     ratingComment: text('rating_comment'),
     contactEmail: text('contact_email'),
+    // The contact address in one spelling (trimmed, lower case): what a proven address finds tickets by.
+    emailKey: text('email_key'),
     contactName: text('contact_name'),
+    // The widget's language when the ticket was opened: the language of its emails.
+    locale: text('locale').notNull().default('en'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     // Newest event of any kind: new events are never older (invariant 3).
@@ -121,6 +139,7 @@ export const tickets = sqliteTable(
     index('tickets_site_status_resolved').on(t.siteId, t.status, t.resolvedAt),
     index('tickets_status_postponed').on(t.status, t.postponedUntil),
     index('tickets_site_status_agent_reply').on(t.siteId, t.status, t.lastAgentReplyAt),
+    index('tickets_site_email_activity').on(t.siteId, t.emailKey, t.lastActivityAt, t.id),
   ],
 );
 
@@ -238,4 +257,68 @@ export const webhookAttempts = sqliteTable(
     durationMs: integer('duration_ms').notNull(),
   },
   (t) => [index('webhook_attempts_delivery').on(t.deliveryId, t.id)],
+);
+
+/** What a site knows of an address it mails: proven by its owner, or unsubscribed. */
+export const emailAddresses = sqliteTable(
+  'email_addresses',
+  {
+    siteId: text('site_id').notNull().references(() => sites.id),
+    // Trimmed, lower case.
+    address: text('address').notNull(),
+    provenAt: integer('proven_at'),
+    unsubscribedAt: integer('unsubscribed_at'),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.address] })],
+);
+
+/** The email outbox: one row per email, written in the transaction that made the change. */
+export const emails = sqliteTable(
+  'emails',
+  {
+    // Also the Message-ID's local part: the same on every retry.
+    id: text('id').primaryKey(),
+    siteId: text('site_id').notNull().references(() => sites.id),
+    ticketId: text('ticket_id').references(() => tickets.id, { onDelete: 'cascade' }),
+    to: text('to').notNull(),
+    locale: text('locale').notNull(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    // Due time; while a worker holds the row, the end of its lease.
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    // What the email is about: the resolution's time, the first reply's time, a sign-in's return page.
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
+    messageId: text('message_id'),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [
+    index('emails_due').on(t.status, t.nextAttemptAt),
+    index('emails_site_created').on(t.siteId, t.createdAt),
+    index('emails_ticket').on(t.ticketId, t.createdAt),
+    index('emails_site_to_created').on(t.siteId, t.to, t.createdAt),
+  ],
+);
+
+/** The tokens in email links and reply addresses: only their hashes are kept. */
+export const emailTokens = sqliteTable(
+  'email_tokens',
+  {
+    hash: text('hash').primaryKey(),
+    siteId: text('site_id').notNull().references(() => sites.id),
+    ticketId: text('ticket_id').references(() => tickets.id, { onDelete: 'cascade' }),
+    purpose: text('purpose').notNull(),
+    address: text('address').notNull(),
+    locale: text('locale').notNull(),
+    // What the link acts on (the resolution's or the closure's time): a link for an earlier one does nothing.
+    anchor: integer('anchor'),
+    // Where a sign-in returns to.
+    returnUrl: text('return_url'),
+    expiresAt: integer('expires_at'),
+    usedAt: integer('used_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('email_tokens_expiry').on(t.expiresAt)],
 );

@@ -11,6 +11,7 @@ import { isCustomerEvent, type Change, type LifecycleEvent } from '../lifecycle/
 import { DomainError, invalid, notFound } from '../lifecycle/errors.js';
 import { startCheckpointer } from './checkpointer.js';
 import { createGroupCommit } from './group-commit.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { newId, sha256 } from './ids.js';
 import { openDatabase, type Db } from './open-database.js';
 import {
@@ -27,7 +28,9 @@ import {
   webhookDeliveries,
   webhookEndpoints,
 } from './schema.js';
-import { webhookEventsFor, webhookPayload } from '../webhooks/webhook-events.js';
+import { webhookEventsFor, webhookPayload, type WebhookEvent } from '../webhooks/webhook-events.js';
+import { createEmailStore } from './email-store.js';
+import { emailKey } from '../mail/notification-settings.js';
 import type { TicketContext } from './schema.js';
 
 export type SiteRow = typeof sites.$inferSelect;
@@ -50,6 +53,15 @@ export interface TicketRef {
   ticketId: string;
   /** Set for customer calls: a ticket of anyone else is not found. */
   customerId?: string | undefined;
+  /** A customer's proven address (lower case): tickets opened with it are theirs too. */
+  email?: string | null | undefined;
+}
+
+/** Whose tickets a customer call sees: their own, and those of the address they proved. */
+export interface Owner {
+  customerId: string;
+  siteId: string;
+  email: string | null;
 }
 
 /** Decides a change from the current row; throws a DomainError to refuse (nothing is written). */
@@ -82,6 +94,8 @@ export interface NewTicket {
   contactEmail?: string | null | undefined;
   contactName?: string | null | undefined;
   context?: TicketContext | null | undefined;
+  /** The widget's language: the language of the ticket's emails. */
+  locale?: string | undefined;
   actor: ActorRef;
   /** Who wrote the opening message: the customer, also when an agent files it for them. */
   messageAuthor: ActorRef;
@@ -123,6 +137,17 @@ export function createStore(path: string, options: StoreOptions = {}) {
       .select()
       .from(tickets)
       .where(and(eq(tickets.id, p('id')), eq(tickets.siteId, p('siteId')), eq(tickets.customerId, p('customerId'))))
+      .prepare(),
+    ownedTicket: db
+      .select()
+      .from(tickets)
+      .where(
+        and(
+          eq(tickets.id, p('id')),
+          eq(tickets.siteId, p('siteId')),
+          or(eq(tickets.customerId, p('customerId')), eq(tickets.emailKey, p('email'))),
+        ),
+      )
       .prepare(),
     session: db
       .select({ session: customerSessions, customer: customers, site: sites })
@@ -193,7 +218,9 @@ export function createStore(path: string, options: StoreOptions = {}) {
         version: 1,
         followUpOf: p('followUpOf'),
         contactEmail: p('contactEmail'),
+        emailKey: p('emailKey'),
         contactName: p('contactName'),
+        locale: p('locale'),
         lastPublicMessage: p('preview'),
         context: p('context'),
         createdAt: p('at'),
@@ -239,10 +266,30 @@ export function createStore(path: string, options: StoreOptions = {}) {
   const siteById = (id: string) => q.site.get({ id });
 
   function loadTicket(ref: TicketRef) {
-    return ref.customerId === undefined
-      ? q.ticket.get({ id: ref.ticketId, siteId: ref.siteId })
+    if (ref.customerId === undefined) return q.ticket.get({ id: ref.ticketId, siteId: ref.siteId });
+    return ref.email
+      ? q.ownedTicket.get({ id: ref.ticketId, siteId: ref.siteId, customerId: ref.customerId, email: ref.email })
       : q.customerTicket.get({ id: ref.ticketId, siteId: ref.siteId, customerId: ref.customerId });
   }
+
+  /** Queues one webhook type with this payload for every live endpoint that takes it. */
+  function enqueueWebhook(site: SiteRow, type: WebhookEvent, payload: string, at: number, endpoints = q.liveEndpoints.all({ siteId: site.id })) {
+    for (const endpoint of endpoints.filter((e) => e.events.includes(type))) {
+      db.insert(webhookDeliveries)
+        .values({ id: newId('msg', 16), endpointId: endpoint.id, siteId: site.id, type, payload, status: 'pending', nextAttemptAt: at, createdAt: at })
+        .run();
+    }
+  }
+
+  const emails = createEmailStore({
+    db,
+    immediate,
+    siteById,
+    ticketById: (id) => ticketById.get({ id }),
+    enqueueWebhook: (site, type, data, at) =>
+      enqueueWebhook(site, type, JSON.stringify({ type, timestamp: new Date(at).toISOString(), siteId: site.id, data }), at),
+    apply: (ticket, site, actor, decide) => write(ticket, site, actor, decide(ticket, site)),
+  });
 
   function insertEvent(ticket: TicketRow, actor: ActorRef, event: LifecycleEvent, messageId: string | null) {
     return q.insertEvent.get({
@@ -274,14 +321,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
     const endpoints = q.liveEndpoints.all({ siteId: site.id });
     if (endpoints.length === 0) return;
     const customer = q.customer.get({ id: ticket.customerId }) ?? null;
-    for (const type of types) {
-      const payload = JSON.stringify(webhookPayload(type, site, ticket, customer, event, message));
-      for (const endpoint of endpoints.filter((e) => e.events.includes(type))) {
-        db.insert(webhookDeliveries)
-          .values({ id: newId('msg', 16), endpointId: endpoint.id, siteId: site.id, type, payload, status: 'pending', nextAttemptAt: event.at, createdAt: event.at })
-          .run();
-      }
-    }
+    for (const type of types) enqueueWebhook(site, type, JSON.stringify(webhookPayload(type, site, ticket, customer, event, message)), event.at, endpoints);
   }
 
   /** Writes a decided change; the caller runs it inside a transaction. */
@@ -307,6 +347,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
     });
     if (!updated) throw notFound();
     enqueueWebhooks(site, updated, eventRow, messageRow);
+    emails.enqueueForChange(site, updated, eventRow, messageRow !== null && !messageRow.internal);
     return { ticket: updated, eventId: eventRow.id };
   }
 
@@ -316,6 +357,14 @@ export function createStore(path: string, options: StoreOptions = {}) {
     if (!seen || seen.createdAt < idem.notBefore) return null;
     if (seen.bodyHash !== idem.bodyHash) throw idempotencyMismatch();
     return ticketById.get({ id: seen.ticketId }) ?? null;
+  }
+
+  /** The site's user with this id: found, updated or made; the address their site vouches for counts as proven. */
+  function upsertVerifiedCustomer(siteId: string, identity: { externalId: string; email?: string | undefined; name?: string | undefined }, now: number) {
+    const customer = upsertCustomerRow(db, siteId, identity, now);
+    const address = emailKey(identity.email);
+    if (address) emails.proveAddress(siteId, address, now);
+    return customer;
   }
 
   function applyOne(ref: TicketRef, actor: ActorRef, decide: Decide): Applied {
@@ -363,7 +412,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
 
     updateSite: async (
       id: string,
-      patch: Partial<Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts' | 'contextKeepsQuery'>>,
+      patch: Partial<Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts' | 'contextKeepsQuery' | 'notifications'>>,
     ) => {
       if (Object.keys(patch).length === 0) return siteById(id) ?? null;
       return db.update(sites).set(patch).where(eq(sites.id, id)).returning().get() ?? null;
@@ -381,7 +430,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
       const token = newId('cls', 32);
       return immediate(() => {
         const customer = input.identity
-          ? upsertVerifiedCustomer(db, input.siteId, input.identity, now)
+          ? upsertVerifiedCustomer(input.siteId, input.identity, now)
           : db.insert(customers).values({ id: newId('cus'), siteId: input.siteId, createdAt: now }).returning().get();
         db.insert(customerSessions)
           .values({
@@ -396,6 +445,32 @@ export function createStore(path: string, options: StoreOptions = {}) {
           .run();
         return { token, customer };
       });
+    },
+
+    /** The email outbox, link tokens and address states (see email-store.ts). */
+    emails,
+
+    /**
+     * Spends a portal sign-in code for a session that sees the tickets of the address it
+     * proved; null when the code is unknown, used or expired.
+     */
+    startEmailSession: async (siteId: string, code: string, now: number) => {
+      const token = newId('cls', 32);
+      const used = await emails
+        .useLink(code, now, ({ token: link, site }) => {
+          // Thrown, so a code for another purpose or site is not spent either.
+          if (link.purpose !== 'code' || site.id !== siteId) throw notFound();
+        const customer = db.insert(customers).values({ id: newId('cus'), siteId, email: link.address, createdAt: now }).returning().get();
+        db.insert(customerSessions)
+          .values({ id: newId('ses'), siteId, customerId: customer.id, tokenHash: sha256(token), verified: false, provenEmail: link.address, createdAt: now })
+          .run();
+          return customer;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof DomainError) return null;
+          throw error;
+        });
+      return used?.ok && 'result' in used ? { token, customer: used.result } : null;
     },
 
     /** A live session with its customer and site, in one query (every customer call starts here). */
@@ -416,7 +491,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
 
     /** Finds or creates the site's user with this id, for an agent creating on their behalf. */
     upsertCustomer: async (siteId: string, identity: { externalId: string; email?: string | undefined; name?: string | undefined }, now: number) =>
-      immediate(() => upsertVerifiedCustomer(db, siteId, identity, now)),
+      immediate(() => upsertVerifiedCustomer(siteId, identity, now)),
 
     /* ---------- agents ---------- */
 
@@ -459,7 +534,9 @@ export function createStore(path: string, options: StoreOptions = {}) {
           status: event.to,
           followUpOf: input.followUpOf?.ticketId ?? null,
           contactEmail: input.contactEmail ?? null,
+          emailKey: emailKey(input.contactEmail),
           contactName: input.contactName ?? null,
+          locale: input.locale ?? 'en',
           preview: previewOf(input.body),
           context: input.context ?? null,
           at: event.at,
@@ -468,7 +545,10 @@ export function createStore(path: string, options: StoreOptions = {}) {
         const eventRow = insertEvent(ticket, actor, event, messageRow.id);
         eventIds.push(eventRow.id);
         const site = siteById(input.siteId);
-        if (site) enqueueWebhooks(site, ticket, eventRow, messageRow);
+        if (site) {
+          enqueueWebhooks(site, ticket, eventRow, messageRow);
+          emails.enqueueForChange(site, ticket, eventRow, true);
+        }
         if (idem) {
           db.insert(idempotencyKeys)
             .values({ scope: idem.scope, key: idem.key, bodyHash: idem.bodyHash, ticketId: id, createdAt: event.at })
@@ -529,11 +609,26 @@ export function createStore(path: string, options: StoreOptions = {}) {
     ticketsByIds: async (ids: string[]) => (ids.length === 0 ? [] : db.select().from(tickets).where(inArray(tickets.id, ids)).all()),
 
     /** A customer's tickets, newest activity first, keyset-paged; spam and deleted never show. */
-    listCustomerTickets: async (customerId: string, page: { cursor?: string | undefined; limit: number }) => {
+    listCustomerTickets: async (owner: Owner, page: { cursor?: string | undefined; limit: number }) => {
       const after = decodeCursor(page.cursor);
-      const rows = after
-        ? q.customerTicketsAfter.all({ customerId, at: after[0], afterId: after[1], limit: page.limit + 1 })
-        : q.customerTickets.all({ customerId, limit: page.limit + 1 });
+      const { customerId } = owner;
+      const rows = owner.email
+        ? db
+            .select()
+            .from(tickets)
+            .where(
+              and(
+                or(eq(tickets.customerId, customerId), and(eq(tickets.siteId, owner.siteId), eq(tickets.emailKey, owner.email))),
+                notInArray(tickets.status, ['spam', 'deleted']),
+                after ? sql`(${tickets.lastActivityAt}, ${tickets.id}) < (${after[0]}, ${after[1]})` : undefined,
+              ),
+            )
+            .orderBy(desc(tickets.lastActivityAt), desc(tickets.id))
+            .limit(page.limit + 1)
+            .all()
+        : after
+          ? q.customerTicketsAfter.all({ customerId, at: after[0], afterId: after[1], limit: page.limit + 1 })
+          : q.customerTickets.all({ customerId, limit: page.limit + 1 });
       return keysetPage(rows, page.limit, (t) => t.lastActivityAt);
     },
 
@@ -564,13 +659,14 @@ export function createStore(path: string, options: StoreOptions = {}) {
       events: q.ticketEvents.all({ id: ticketId }),
     }),
 
+    /** Marks the ticket read by its customer; replies still waiting to be emailed are then not sent. */
     markRead: async (ref: TicketRef, now: number) =>
-      db
-        .update(tickets)
-        .set({ customerReadAt: now })
-        .where(and(eq(tickets.id, ref.ticketId), eq(tickets.siteId, ref.siteId), eq(tickets.customerId, ref.customerId ?? '')))
-        .returning()
-        .get() ?? null,
+      immediate(() => {
+        const ticket = loadTicket(ref);
+        if (!ticket || ref.customerId === undefined) return null;
+        emails.cancelReadReplies(ticket.id);
+        return db.update(tickets).set({ customerReadAt: now }).where(eq(tickets.id, ticket.id)).returning().get() ?? null;
+      }),
 
     /* ---------- the sweeper's queries ---------- */
 
@@ -765,16 +861,20 @@ export function createStore(path: string, options: StoreOptions = {}) {
     maxEventId: async () => db.select({ id: max(events.id) }).from(events).get()?.id ?? 0,
 
     /** Events after an id, for everyone (the hub), one customer, or one site. */
-    eventsAfter: async (afterId: number, limit: number, scope?: { customerId: string } | { siteId: string }) => {
+    eventsAfter: async (afterId: number, limit: number, scope?: { customerId: string; owner?: Owner } | { siteId: string }) => {
       const conditions = [gt(events.id, afterId)];
-      if (scope && 'customerId' in scope) conditions.push(eq(events.customerId, scope.customerId));
+      const owner = scope && 'owner' in scope ? scope.owner : undefined;
+      if (owner?.email) {
+        const owned = db.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.siteId, owner.siteId), eq(tickets.emailKey, owner.email)));
+        conditions.push(or(eq(events.customerId, owner.customerId), inArray(events.ticketId, owned))!);
+      } else if (scope && 'customerId' in scope) conditions.push(eq(events.customerId, scope.customerId));
       if (scope && 'siteId' in scope) conditions.push(eq(events.siteId, scope.siteId));
       return db.select().from(events).where(and(...conditions)).orderBy(asc(events.id)).limit(limit).all();
     },
   };
 }
 
-function upsertVerifiedCustomer(
+function upsertCustomerRow(
   db: Db,
   siteId: string,
   identity: { externalId: string; email?: string | undefined; name?: string | undefined },
@@ -804,24 +904,6 @@ const idempotencyMismatch = () =>
   new DomainError('IDEMPOTENCY_MISMATCH', 'This idempotency key was already used for a different ticket', {
     field: 'idempotencyKey',
   });
-
-/** Keyset cursors: the (time, id) of the last row seen (activity for tickets, creation for deliveries), opaque to clients. */
-function encodeCursor(at: number, id: string) {
-  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): [number, string] | null {
-  if (!cursor) return null;
-  let at: unknown;
-  let id: unknown;
-  try {
-    [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-  } catch {
-    throw invalid('cursor', 'cursor is not one this server gave out');
-  }
-  if (typeof at !== 'number' || typeof id !== 'string') throw invalid('cursor', 'cursor is not one this server gave out');
-  return [at, id];
-}
 
 /** Rows after the cursor in (at, id) descending order: the keyset condition. */
 function cursorCondition(cursor: string | undefined, atColumn: SQLiteColumn, idColumn: SQLiteColumn): SQL | null {

@@ -45,5 +45,7 @@ export async function sweep(deps: ActDeps, opts: { batchSize?: number; idempoten
   // Housekeeping: idempotency keys past their life are only weight.
   const expiredBefore = now - (opts.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS);
   while ((await deps.store.deleteExpiredIdempotencyKeys(expiredBefore, 500)) === 500) await nextTick();
+  // Email links past their time (a reply address lives as long as its ticket).
+  while ((await deps.store.emails.deleteExpiredTokens(now, 500)) === 500) await nextTick();
   return changes;
 }

@@ -13,6 +13,8 @@ export const WEBHOOK_EVENTS = [
   'ticket.closed',
   'ticket.reopened',
   'ticket.reminder_due',
+  // An email to a customer that could not be delivered (a bounce, a refused address).
+  'email.failed',
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -1,0 +1,19 @@
+import { invalid } from '../lifecycle/errors.js';
+
+/** Keyset cursors: the (time, id) of the last row seen (activity for tickets, creation for deliveries), opaque to clients. */
+export function encodeCursor(at: number, id: string) {
+  return Buffer.from(JSON.stringify([at, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): [number, string] | null {
+  if (!cursor) return null;
+  let at: unknown;
+  let id: unknown;
+  try {
+    [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+  } catch {
+    throw invalid('cursor', 'cursor is not one this server gave out');
+  }
+  if (typeof at !== 'number' || typeof id !== 'string') throw invalid('cursor', 'cursor is not one this server gave out');
+  return [at, id];
+}

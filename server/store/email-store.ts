@@ -1,0 +1,380 @@
+/**
+ * The email outbox, the tokens in email links, and what a site knows of each
+ * address (proven, unsubscribed). `enqueue…` functions run inside the caller's
+ * transaction (better-sqlite3 has one connection: every statement here is part
+ * of it); the rest open their own.
+ */
+import { randomBytes } from 'node:crypto';
+import { and, asc, count, desc, eq, gt, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { autoCloseAt, reopenUntil } from '../lifecycle/lifecycle.js';
+import { emailFor, UNPROVEN_KINDS, type EmailKind } from '../mail/email-triggers.js';
+import type { MailLimits } from '../mail/mail-config.js';
+import { notificationsOf } from '../mail/notification-settings.js';
+import { siteRules, ticketState } from '../tickets/ticket-state.js';
+import { emailEntry } from '../mail/email-entry.js';
+import { newId, sha256 } from './ids.js';
+import type { Db } from './open-database.js';
+import { emailAddresses, emails, emailTokens, messages, tickets, type sites } from './schema.js';
+
+import type { ActorRef, Applied, Decide } from './store.js';
+
+type SiteRow = typeof sites.$inferSelect;
+type TicketRow = typeof tickets.$inferSelect;
+type MessageRow = typeof messages.$inferSelect;
+export type EmailRow = typeof emails.$inferSelect;
+export type EmailTokenRow = typeof emailTokens.$inferSelect;
+
+export type TokenPurpose = 'view' | 'confirm' | 'reject' | 'reopen' | 'reply' | 'unsubscribe' | 'sign_in' | 'code';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** How long each kind of link works; a reply address lives as long as its ticket. */
+const TOKEN_LIFETIME: Record<Exclude<TokenPurpose, 'confirm' | 'reject' | 'reopen' | 'reply'>, number> = {
+  view: 30 * DAY,
+  unsubscribe: 365 * DAY,
+  sign_in: 30 * 60_000,
+  code: 10 * 60_000,
+};
+
+/** Link tokens: random, lower-case hex (reply addresses pass through mail systems that may fold case). */
+export const newToken = () => randomBytes(24).toString('hex');
+
+/** What the worker needs to write one email, read and decided in one transaction. */
+export interface PreparedEmail {
+  email: EmailRow;
+  site: SiteRow;
+  ticket: TicketRow | null;
+  /** The messages the email quotes: new replies, or the resolving message. */
+  messages: MessageRow[];
+  /** Message-IDs of the ticket's earlier emails, oldest first, for threading. */
+  thread: string[];
+  /** Raw tokens by purpose, made for this email. */
+  tokens: Partial<Record<TokenPurpose, string>>;
+  /** Whether the address is proven (an unproven one is told how to prove it). */
+  proven: boolean;
+}
+
+export type LinkState =
+  | { ok: true; token: EmailTokenRow; site: SiteRow; ticket: TicketRow | null }
+  | { ok: false; problem: 'unknown' | 'expired' | 'used'; token: EmailTokenRow | null };
+
+interface Deps {
+  db: Db;
+  immediate: <T>(fn: () => T) => Promise<T>;
+  siteById: (id: string) => SiteRow | undefined;
+  ticketById: (id: string) => TicketRow | undefined;
+  /** Queues an `email.failed` webhook in the current transaction. */
+  enqueueWebhook: (site: SiteRow, type: 'email.failed', data: Record<string, unknown>, at: number) => void;
+  /** Decides and writes a ticket change in the current transaction (the store's own path, webhooks and emails included). */
+  apply: (ticket: TicketRow, site: SiteRow, actor: ActorRef, decide: Decide) => Applied;
+}
+
+/** What a link's action gets: the link, and a way to change its ticket in the same transaction. */
+export type LinkAction<T> = (link: Extract<LinkState, { ok: true }>, apply: (decide: Decide) => Applied) => T;
+
+export function createEmailStore({ db, immediate, siteById, ticketById, enqueueWebhook, apply }: Deps) {
+  /** Null: mail is off (no SMTP configured), and nothing is queued. */
+  let limits: MailLimits | null = null;
+
+  function addressState(siteId: string, address: string) {
+    return db.select().from(emailAddresses).where(and(eq(emailAddresses.siteId, siteId), eq(emailAddresses.address, address))).get() ?? null;
+  }
+
+  function sentLastHour(siteId: string, address: string, now: number) {
+    return (
+      db
+        .select({ n: count() })
+        .from(emails)
+        .where(and(eq(emails.siteId, siteId), eq(emails.to, address), gt(emails.createdAt, now - HOUR)))
+        .get()?.n ?? 0
+    );
+  }
+
+  /** Whether this address may get this kind of email now: not unsubscribed, and under its hourly caps. */
+  function mayMail(siteId: string, address: string, kind: EmailKind, now: number) {
+    if (!limits) return false;
+    const state = addressState(siteId, address);
+    if (state?.unsubscribedAt != null) return false;
+    const proven = state?.provenAt != null;
+    if (!proven && !UNPROVEN_KINDS.has(kind)) return false;
+    const cap = proven ? limits.perAddressPerHour : Math.min(limits.unprovenPerHour, limits.perAddressPerHour);
+    return sentLastHour(siteId, address, now) < cap;
+  }
+
+  function queue(site: SiteRow, ticketId: string | null, to: string, locale: string, kind: EmailKind, at: number, dueAt: number, data: Record<string, unknown>) {
+    db.insert(emails)
+      .values({ id: newId('em', 16), siteId: site.id, ticketId, to, locale, kind, status: 'queued', nextAttemptAt: dueAt, data, createdAt: at })
+      .run();
+  }
+
+  function queuedOf(ticketId: string, kind: EmailKind) {
+    return db.select().from(emails).where(and(eq(emails.ticketId, ticketId), eq(emails.kind, kind), eq(emails.status, 'queued'))).all();
+  }
+
+  function proveAddress(siteId: string, address: string, at: number) {
+    db.insert(emailAddresses)
+      .values({ siteId, address, provenAt: at })
+      .onConflictDoUpdate({ target: [emailAddresses.siteId, emailAddresses.address], set: { provenAt: sql`coalesce(${emailAddresses.provenAt}, ${at})` } })
+      .run();
+  }
+
+  function issueToken(input: { purpose: TokenPurpose; siteId: string; ticketId: string | null; address: string; locale: string; anchor?: number | null; returnUrl?: string | null; expiresAt: number | null; at: number }) {
+    const raw = newToken();
+    db.insert(emailTokens)
+      .values({
+        hash: sha256(raw),
+        purpose: input.purpose,
+        siteId: input.siteId,
+        ticketId: input.ticketId,
+        address: input.address,
+        locale: input.locale,
+        anchor: input.anchor ?? null,
+        returnUrl: input.returnUrl ?? null,
+        expiresAt: input.expiresAt,
+        createdAt: input.at,
+      })
+      .run();
+    return raw;
+  }
+
+  function tokenState(raw: string, now: number): LinkState {
+    const token = /^[0-9a-f]{48}$/.test(raw) ? db.select().from(emailTokens).where(eq(emailTokens.hash, sha256(raw))).get() : undefined;
+    if (!token) return { ok: false, problem: 'unknown', token: null };
+    if (token.usedAt !== null) return { ok: false, problem: 'used', token };
+    if (token.expiresAt !== null && token.expiresAt <= now) return { ok: false, problem: 'expired', token };
+    const site = siteById(token.siteId);
+    const ticket = token.ticketId ? ticketById(token.ticketId) ?? null : null;
+    if (!site || (token.ticketId && (!ticket || ticket.status === 'spam' || ticket.status === 'deleted'))) {
+      return { ok: false, problem: 'expired', token };
+    }
+    return { ok: true, token, site, ticket };
+  }
+
+  /** The messages an email quotes, or null when it has nothing left to say (then it is not sent). */
+  function contentOf(email: EmailRow, ticket: TicketRow): MessageRow[] | null {
+    const data = email.data ?? {};
+    const agentMessages = () =>
+      db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.ticketId, ticket.id), eq(messages.internal, false), eq(messages.authorKind, 'agent')))
+        .orderBy(asc(messages.createdAt))
+        .all();
+    switch (email.kind as EmailKind) {
+      case 'receipt':
+        return db.select().from(messages).where(and(eq(messages.ticketId, ticket.id), eq(messages.internal, false))).orderBy(asc(messages.createdAt)).limit(1).all();
+      case 'reply': {
+        const since = Math.max(Number(data.since ?? 0), (ticket.customerReadAt ?? -1) + 1);
+        const unread = agentMessages().filter((m) => m.createdAt >= since);
+        return unread.length ? unread : null;
+      }
+      case 'resolution': {
+        if (ticket.status !== 'resolved' || ticket.resolvedAt !== data.anchor) return null;
+        const own = agentMessages().filter((m) => m.createdAt <= (ticket.resolvedAt ?? 0));
+        return own.slice(-1);
+      }
+      case 'auto_closed':
+        return ticket.status === 'closed' && ticket.closedAt === data.anchor ? [] : null;
+      default:
+        return [];
+    }
+  }
+
+  /** The links an email carries, made now so each lives exactly as long as it should. */
+  function tokensFor(email: EmailRow, site: SiteRow, ticket: TicketRow | null, now: number) {
+    const base = { siteId: site.id, ticketId: ticket?.id ?? null, address: email.to, locale: email.locale, at: now };
+    const tokens: Partial<Record<TokenPurpose, string>> = {
+      unsubscribe: issueToken({ ...base, ticketId: null, purpose: 'unsubscribe', expiresAt: now + TOKEN_LIFETIME.unsubscribe }),
+    };
+    if (email.kind === 'sign_in') {
+      tokens.sign_in = issueToken({ ...base, purpose: 'sign_in', returnUrl: (email.data?.returnUrl as string | undefined) ?? null, expiresAt: now + TOKEN_LIFETIME.sign_in });
+      return tokens;
+    }
+    if (!ticket) return tokens;
+    tokens.view = issueToken({ ...base, purpose: 'view', expiresAt: now + TOKEN_LIFETIME.view });
+    tokens.reply = issueToken({ ...base, purpose: 'reply', expiresAt: null });
+    const rules = siteRules(site);
+    if (email.kind === 'resolution') {
+      const until = autoCloseAt(ticketState(ticket), rules);
+      tokens.confirm = issueToken({ ...base, purpose: 'confirm', anchor: ticket.resolvedAt, expiresAt: until });
+      tokens.reject = issueToken({ ...base, purpose: 'reject', anchor: ticket.resolvedAt, expiresAt: until });
+    }
+    if (email.kind === 'auto_closed') {
+      tokens.reopen = issueToken({ ...base, purpose: 'reopen', anchor: ticket.closedAt, expiresAt: reopenUntil(ticketState(ticket), rules) });
+    }
+    return tokens;
+  }
+
+  return {
+    /** Turns queuing on with these caps (a server with SMTP configured), or off with null. */
+    setLimits(value: MailLimits | null) {
+      limits = value;
+    },
+
+    /** Inside a change's transaction: the email it asks for, if the site, the address and the caps allow. */
+    enqueueForChange(site: SiteRow, ticket: TicketRow, event: { type: string; actorKind: string; at: number; messageId: string | null }, publicMessage: boolean) {
+      const kind = emailFor({ type: event.type, actorKind: event.actorKind, publicMessage });
+      if (!kind || !limits || !ticket.emailKey) return;
+      const settings = notificationsOf(site);
+      if (!settings.enabled) return;
+      // A resolution quotes the newest reply itself; a reply still waiting would only repeat it.
+      if (kind === 'resolution') for (const waiting of queuedOf(ticket.id, 'reply')) db.delete(emails).where(eq(emails.id, waiting.id)).run();
+      // Replies within the delay make one email, which quotes every reply the customer has not read.
+      if (kind === 'reply' && queuedOf(ticket.id, 'reply').length > 0) return;
+      if (!mayMail(site.id, ticket.emailKey, kind, event.at)) return;
+      const dueAt = kind === 'reply' ? event.at + settings.replyDelayMinutes * 60_000 : event.at;
+      const data = kind === 'reply' ? { since: event.at } : kind === 'resolution' ? { anchor: ticket.resolvedAt } : kind === 'auto_closed' ? { anchor: ticket.closedAt } : {};
+      queue(site, ticket.id, ticket.emailKey, ticket.locale, kind, event.at, dueAt, data);
+    },
+
+    /** Inside markRead's transaction: replies the customer read in the widget are not emailed. */
+    cancelReadReplies(ticketId: string) {
+      for (const waiting of queuedOf(ticketId, 'reply')) db.delete(emails).where(eq(emails.id, waiting.id)).run();
+    },
+
+    /** Inside a transaction: an address a site's backend vouched for (a verified identity) is proven. */
+    proveAddress,
+
+    /** A sign-in link for the portal; queued only when the caps allow (the caller answers the same either way). */
+    requestSignIn: async (site: SiteRow, address: string, locale: string, returnUrl: string | null, now: number) =>
+      immediate(() => {
+        if (!notificationsOf(site).enabled || !mayMail(site.id, address, 'sign_in', now)) return false;
+        queue(site, null, address, locale, 'sign_in', now, now, { returnUrl });
+        return true;
+      }),
+
+    /** Leases up to `limit` due emails, oldest first, so no other worker sends them meanwhile. */
+    claimDue: async (now: number, limit: number, leaseMs: number) =>
+      immediate(() => {
+        const due = db
+          .select()
+          .from(emails)
+          .where(and(eq(emails.status, 'queued'), lte(emails.nextAttemptAt, now)))
+          .orderBy(asc(emails.nextAttemptAt), sql`${emails}.rowid`)
+          .limit(limit)
+          .all();
+        for (const email of due) db.update(emails).set({ nextAttemptAt: now + leaseMs }).where(eq(emails.id, email.id)).run();
+        return due.map((e) => e.id);
+      }),
+
+    /**
+     * Reads what one email says and makes its links, in one transaction. Null when it
+     * has nothing left to say (read, withdrawn, unsubscribed, ticket gone): it is dropped.
+     */
+    prepare: async (emailId: string, now: number): Promise<PreparedEmail | null> =>
+      immediate(() => {
+        const email = db.select().from(emails).where(eq(emails.id, emailId)).get();
+        if (!email || email.status !== 'queued') return null;
+        const site = siteById(email.siteId);
+        const ticket = email.ticketId ? ticketById(email.ticketId) ?? null : null;
+        const state = site ? addressState(site.id, email.to) : null;
+        const gone = !site || (email.ticketId !== null && (!ticket || ticket.status === 'spam' || ticket.status === 'deleted'));
+        const content = !gone && ticket ? contentOf(email, ticket) : [];
+        if (gone || content === null || state?.unsubscribedAt != null) {
+          db.delete(emails).where(eq(emails.id, email.id)).run();
+          return null;
+        }
+        const thread = ticket
+          ? db
+              .select({ messageId: emails.messageId })
+              .from(emails)
+              .where(and(eq(emails.ticketId, ticket.id), eq(emails.status, 'sent')))
+              .orderBy(asc(emails.sentAt))
+              .all()
+              .flatMap((e) => (e.messageId ? [e.messageId] : []))
+          : [];
+        return { email, site, ticket, messages: content, thread, tokens: tokensFor(email, site, ticket, now), proven: state?.provenAt != null };
+      }),
+
+    recordSent: async (id: string, now: number, messageId: string) =>
+      immediate(() => {
+        db.update(emails)
+          .set({ status: 'sent', sentAt: now, messageId, lastError: null, attempts: sql`${emails.attempts} + 1` })
+          .where(eq(emails.id, id))
+          .run();
+      }),
+
+    /** A failed attempt: try again at `retryAt`, or give up (null) and tell the site's webhooks. */
+    recordFailure: async (id: string, now: number, error: string, retryAt: number | null) =>
+      immediate(() => {
+        const email = db
+          .update(emails)
+          .set({ status: retryAt === null ? 'failed' : 'queued', nextAttemptAt: retryAt ?? now, lastError: error.slice(0, 500), attempts: sql`${emails.attempts} + 1` })
+          .where(eq(emails.id, id))
+          .returning()
+          .get();
+        const site = email && siteById(email.siteId);
+        if (!email || !site || retryAt !== null) return;
+        const ticket = email.ticketId ? ticketById(email.ticketId) : undefined;
+        enqueueWebhook(site, 'email.failed', { email: emailEntry(email), ticket: ticket ? { id: ticket.id, subject: ticket.subject, status: ticket.status } : null }, now);
+      }),
+
+    /** A site's email log, newest first, keyset-paged by (created, id). */
+    list: async (siteId: string, filters: { ticketId?: string | undefined; status?: string | undefined }, page: { after: [number, string] | null; limit: number }) => {
+      const conditions: SQL[] = [eq(emails.siteId, siteId)];
+      if (filters.ticketId) conditions.push(eq(emails.ticketId, filters.ticketId));
+      if (filters.status) conditions.push(eq(emails.status, filters.status));
+      if (page.after) conditions.push(sql`(${emails.createdAt}, ${emails.id}) < (${page.after[0]}, ${page.after[1]})`);
+      return db
+        .select()
+        .from(emails)
+        .where(and(...conditions))
+        .orderBy(desc(emails.createdAt), desc(emails.id))
+        .limit(page.limit + 1)
+        .all();
+    },
+
+    /** What a link is, without acting on it (a GET: mail scanners follow links). */
+    openLink: async (raw: string, now: number) => tokenState(raw, now),
+
+    /**
+     * Acts on a link in one transaction: the token is checked and (unless it is for
+     * many uses) spent, its address is proven, and `decide` runs on the ticket as it is
+     * now. `decide` may throw a DomainError: then nothing is written, the token included.
+     */
+    useLink: async <T>(raw: string, now: number, act: LinkAction<T>): Promise<Extract<LinkState, { ok: false }> | { ok: true; result: T }> =>
+      immediate(() => {
+        const state = tokenState(raw, now);
+        if (!state.ok) return state;
+        const customer = { kind: 'customer' as const, id: state.ticket?.customerId ?? null };
+        const result = act(state, (decide) => {
+          if (!state.ticket) throw new Error(`a ${state.token.purpose} link has no ticket`);
+          return apply(state.ticket, state.site, customer, decide);
+        });
+        if (state.token.purpose !== 'view' && state.token.purpose !== 'reply') {
+          db.update(emailTokens).set({ usedAt: now }).where(eq(emailTokens.hash, state.token.hash)).run();
+        }
+        proveAddress(state.site.id, state.token.address, now);
+        return { ok: true as const, result };
+      }),
+
+    /** Inside a transaction: a one-time code for the portal, for the address a link proved. */
+    issueCode: (site: SiteRow, address: string, locale: string, now: number) =>
+      issueToken({ purpose: 'code', siteId: site.id, ticketId: null, address, locale, expiresAt: now + TOKEN_LIFETIME.code, at: now }),
+
+    /** Inside a transaction: stops this site's email to the address. */
+    unsubscribe(siteId: string, address: string, now: number) {
+      db.insert(emailAddresses)
+        .values({ siteId, address, unsubscribedAt: now })
+        .onConflictDoUpdate({ target: [emailAddresses.siteId, emailAddresses.address], set: { unsubscribedAt: now } })
+        .run();
+      db.delete(emails).where(and(eq(emails.siteId, siteId), eq(emails.to, address), eq(emails.status, 'queued'))).run();
+    },
+
+    /** The ticket a reply address belongs to, if its token is known (checked at SMTP time). */
+    replyTarget: async (raw: string, now: number) => {
+      const state = tokenState(raw, now);
+      return state.ok && state.token.purpose === 'reply' && state.ticket ? state : null;
+    },
+
+    /** Forgets links past their time, at most `limit`; returns how many went. */
+    deleteExpiredTokens: async (now: number, limit: number) =>
+      immediate(() => {
+        const expired = db.select({ hash: emailTokens.hash }).from(emailTokens).where(lte(emailTokens.expiresAt, now)).limit(limit).all();
+        if (expired.length) db.delete(emailTokens).where(inArray(emailTokens.hash, expired.map((t) => t.hash))).run();
+        return expired.length;
+      }),
+  };
+}
+
+export type EmailStore = ReturnType<typeof createEmailStore>;
