@@ -22,6 +22,7 @@ export async function startSmtpCatcher(port = 0, host = '127.0.0.1') {
   const mails: CaughtMail[] = [];
   const listeners = new Set<() => void>();
   let mode: CatcherMode = 'accept';
+  let refused = 0;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -32,6 +33,8 @@ export async function startSmtpCatcher(port = 0, host = '127.0.0.1') {
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         if (mode !== 'accept') {
+          refused++;
+          for (const listener of listeners) listener();
           const code = mode === 'temporary-failure' ? 451 : 550;
           return callback(Object.assign(new Error(mode === 'temporary-failure' ? 'Try again later' : 'Mailbox unavailable'), { responseCode: code }));
         }
@@ -63,6 +66,10 @@ export async function startSmtpCatcher(port = 0, host = '127.0.0.1') {
     port: bound,
     url: `smtp://${host}:${bound}`,
     mails,
+    /** How many messages were refused so far. */
+    get refused() {
+      return refused;
+    },
     /** Accept, or refuse what arrives from now on. */
     setMode(next: CatcherMode) {
       mode = next;

@@ -8,6 +8,8 @@ import { createServer } from '../http/create-server.js';
 import { createStore, type Store } from '../store/store.js';
 import { sweep } from '../tickets/sweeper.js';
 import { idempotencyTtlFromEnv } from '../api/idempotency.js';
+import { notifications as notificationSchema } from '../api/schemas.js';
+import { mailConfig } from '../mail/mail-config.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -20,16 +22,21 @@ export interface Io {
 const USAGE = `Usage: closeloop <command> [options]
 
 Commands:
-  serve [--port 8787] [--host 127.0.0.1]   apply migrations, then serve the API
+  serve [--port 8787] [--host 127.0.0.1] [--smtp-port 2525]
+                                            apply migrations, then serve the API (and take
+                                            customers' replies by email on the SMTP port)
   sites create --name NAME --origin URL [--origin URL ...]
   sites list
   sites update SITE_ID [--name NAME] [--origin URL ...] [--auto-close-after-hours H]
                        [--reopen-window-days D] [--agents-may-close | --no-agents-may-close]
+                       [--notifications | --no-notifications] [--sender-name NAME] [--reply-to EMAIL]
+                       [--portal-url URL] [--reply-delay-minutes M] [--accent-color #RRGGBB]
   sweep                                     run the due rules (auto-close, wake) once
   migrate                                   apply pending database migrations
 
 Every command takes --db PATH (or CLOSELOOP_DB; default ./data/closeloop.db).
-serve also reads PORT and HOST.`;
+serve also reads PORT and HOST. Email to customers needs CLOSELOOP_SMTP_URL,
+CLOSELOOP_MAIL_FROM and CLOSELOOP_PUBLIC_URL (see the README).`;
 
 class UsageError extends Error {}
 
@@ -82,11 +89,14 @@ async function withStore<T>(path: string, fn: (store: Store) => Promise<T>): Pro
 }
 
 async function serve(args: string[], io: Io) {
-  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } });
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' }, 'smtp-port': { type: 'string' } });
   const port = number(values.port ?? process.env.PORT, 'port') ?? 8787;
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
+  const smtpPort = number(values['smtp-port'], 'smtp-port');
   const path = dbPath(values.db);
-  const server = createServer({ db: path });
+  const mail = mailConfig();
+  if (smtpPort !== undefined && !mail) throw new UsageError('--smtp-port needs outgoing mail configured: set CLOSELOOP_SMTP_URL, CLOSELOOP_MAIL_FROM and CLOSELOOP_PUBLIC_URL');
+  const server = createServer({ db: path, mail: { inboundPort: smtpPort } });
   let url: string;
   try {
     ({ url } = await server.listen(port, host));
@@ -95,6 +105,12 @@ async function serve(args: string[], io: Io) {
     throw error;
   }
   io.out(`Closeloop is listening on ${url} (database ${path})`);
+  if (!mail) io.out('Email is off: no notifications are sent. Set CLOSELOOP_SMTP_URL, CLOSELOOP_MAIL_FROM and CLOSELOOP_PUBLIC_URL to turn it on.');
+  else {
+    const smtp = new URL(mail.smtpUrl);
+    io.out(`Email: sending through ${smtp.protocol}//${smtp.host} as ${mail.from}; links start with ${mail.publicUrl}`);
+    if (server.inboundSmtpPort !== null) io.out(`Email replies: listening for reply+…@${mail.replyDomain} on SMTP port ${server.inboundSmtpPort}`);
+  }
   if ((await server.store.listSites()).length === 0) {
     io.out('No site yet. Create one (it prints the keys your page and backend need):');
     io.out(`  npx closeloop sites create --name "My shop" --origin https://shop.example --db ${path}`);
@@ -143,6 +159,12 @@ async function sites(args: string[], io: Io) {
         'auto-close-after-hours': { type: 'string' },
         'reopen-window-days': { type: 'string' },
         'agents-may-close': { type: 'boolean' },
+        notifications: { type: 'boolean' },
+        'sender-name': { type: 'string' },
+        'reply-to': { type: 'string' },
+        'portal-url': { type: 'string' },
+        'reply-delay-minutes': { type: 'string' },
+        'accent-color': { type: 'string' },
       },
       1,
     );
@@ -160,7 +182,12 @@ async function sites(args: string[], io: Io) {
       ...(values['agents-may-close'] !== undefined ? { agentsMayClose: values['agents-may-close'] } : {}),
     };
     if (patch.autoCloseAfterHours === 0) throw new UsageError('--auto-close-after-hours must be more than 0');
-    const site = await withStore(dbPath(values.db), (store) => store.updateSite(siteId, patch));
+    const notifications = notificationsPatch(values);
+    const site = await withStore(dbPath(values.db), async (store) => {
+      const current = await store.getSite(siteId);
+      if (!current) return null;
+      return store.updateSite(siteId, notifications ? { ...patch, notifications: { ...(current.notifications ?? {}), ...notifications } } : patch);
+    });
     if (!site) throw new UsageError(`no site with id '${siteId}'`);
     io.out(JSON.stringify(siteDto(site), null, 2));
     return;
@@ -168,9 +195,33 @@ async function sites(args: string[], io: Io) {
   throw new UsageError(sub ? `unknown sites command '${sub}'` : 'sites needs a command: create, list or update');
 }
 
+/** The email settings `sites update` was given, checked by the API's own rules; null when none. */
+function notificationsPatch(values: Record<string, string | boolean | (string | boolean)[] | undefined>) {
+  const given = {
+    ...(values.notifications !== undefined ? { enabled: values.notifications } : {}),
+    ...(values['sender-name'] !== undefined ? { senderName: values['sender-name'] } : {}),
+    ...(values['reply-to'] !== undefined ? { replyTo: values['reply-to'] } : {}),
+    ...(values['portal-url'] !== undefined ? { portalUrl: values['portal-url'] } : {}),
+    ...(values['reply-delay-minutes'] !== undefined ? { replyDelayMinutes: Number(values['reply-delay-minutes']) } : {}),
+    ...(values['accent-color'] !== undefined ? { accentColor: values['accent-color'] } : {}),
+  };
+  if (Object.keys(given).length === 0) return null;
+  const checked = notificationSchema.safeParse(given);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const flag = { enabled: 'notifications', senderName: 'sender-name', replyTo: 'reply-to', portalUrl: 'portal-url', replyDelayMinutes: 'reply-delay-minutes', accentColor: 'accent-color' }[String(issue.path[0])];
+    throw new UsageError(`--${flag}: ${issue.message}`);
+  }
+  return checked.data;
+}
+
 async function sweepOnce(args: string[], io: Io) {
   const { values } = parse(args, {});
-  const changes = await withStore(dbPath(values.db), (store) => sweep({ store, now: Date.now, hub: { changed: () => {} } }, { idempotencyTtlMs: idempotencyTtlFromEnv() }));
+  const changes = await withStore(dbPath(values.db), (store) => {
+    // Auto-closes swept from cron email their customers too, when mail is configured.
+    store.emails.setLimits(mailConfig()?.limits ?? null);
+    return sweep({ store, now: Date.now, hub: { changed: () => {} } }, { idempotencyTtlMs: idempotencyTtlFromEnv() });
+  });
   for (const c of changes) io.out(`${c.ticketId}: ${c.action} ${c.from} -> ${c.to}`);
   io.out(`sweep: ${changes.length} ticket${changes.length === 1 ? '' : 's'} changed`);
 }

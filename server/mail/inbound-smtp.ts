@@ -27,7 +27,12 @@ export function replyToken(address: string, replyDomain: string): string | null 
 
 /** The new text of a reply: the visible part, without the quoted email below it or a signature. */
 export function newTextOf(text: string) {
-  return new EmailReplyParser().parseReply(text.replace(/\r\n/g, '\n')).trim();
+  // The parser knows the quote headers of many languages, not all (Estonian's "… kirjutas:"):
+  // a line ending in a colon that quoted lines follow is one too, so the text is cut there first.
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const header = lines.findIndex((line, i) => /:\s*$/.test(line) && /^\s*>/.test(lines.slice(i + 1).find((next) => next.trim() !== '') ?? ''));
+  const kept = header === -1 ? lines : lines.slice(0, header);
+  return new EmailReplyParser().parseReply(kept.join('\n')).trim();
 }
 
 export interface InboundOptions {

@@ -10,6 +10,8 @@ export interface MailOptions {
   replyDomain?: string | undefined;
   /** How often the outbox is sent. Default 1000 ms. */
   intervalMs?: number | undefined;
+  /** How long a worker holds an email it is sending before another may try it. Default 60 s (above SMTP's timeouts). */
+  leaseMs?: number | undefined;
   /** Receipts an address nobody has proven may get per site and hour. Default 3. */
   unprovenPerHour?: number | undefined;
   /** Emails any address may get per site and hour. Default 20. */
@@ -26,6 +28,7 @@ export interface MailConfig {
   publicUrl: string;
   replyDomain: string;
   intervalMs: number;
+  leaseMs: number;
   limits: MailLimits;
 }
 
@@ -59,6 +62,7 @@ export function mailConfig(options: MailOptions = {}, env: NodeJS.ProcessEnv = p
     publicUrl: publicUrl.replace(/\/+$/, ''),
     replyDomain: replyDomain.toLowerCase(),
     intervalMs: options.intervalMs ?? number(env.CLOSELOOP_MAIL_INTERVAL_MS) ?? 1000,
+    leaseMs: options.leaseMs ?? number(env.CLOSELOOP_MAIL_LEASE_MS) ?? 60_000,
     limits: {
       unprovenPerHour: options.unprovenPerHour ?? number(env.CLOSELOOP_MAIL_UNPROVEN_PER_HOUR) ?? DEFAULT_MAIL_LIMITS.unprovenPerHour,
       perAddressPerHour: options.perAddressPerHour ?? number(env.CLOSELOOP_MAIL_PER_ADDRESS_PER_HOUR) ?? DEFAULT_MAIL_LIMITS.perAddressPerHour,

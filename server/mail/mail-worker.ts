@@ -10,10 +10,8 @@ import type { Store } from '../store/store.js';
 import type { MailConfig } from './mail-config.js';
 import { renderEmail, type RenderedEmail } from './render-email.js';
 
-/** Seconds to wait after the 1st, 2nd… temporary failure; after the last, the email fails for good (about 16 hours in all). */
-export const MAIL_BACKOFF_SECONDS = [30, 120, 600, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600];
-const LEASE_MS = 2 * 60_000;
-const BATCH = 50;
+/** Seconds to wait after the 1st, 2nd… temporary failure; after the last, the email fails for good (about 16 hours in all; the first retry is soon, for a blip). */
+export const MAIL_BACKOFF_SECONDS = [5, 60, 600, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600];
 
 /** What sends one rendered email: nodemailer over SMTP, or anything with the same shape. */
 export interface MailTransport {
@@ -91,7 +89,9 @@ export function createMailWorker(deps: {
   async function deliverDue(): Promise<number> {
     let tried = 0;
     for (;;) {
-      const due = await store.emails.claimDue(now(), BATCH, LEASE_MS);
+      // A batch no bigger than the lanes: an email is leased only while it is about to be sent,
+      // so after a crash only those few wait out their lease.
+      const due = await store.emails.claimDue(now(), concurrency, config.leaseMs);
       if (due.length === 0 || stopped) return tried;
       let next = 0;
       const lane = async () => {

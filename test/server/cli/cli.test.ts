@@ -53,6 +53,25 @@ describe('the closeloop command', () => {
     expect(missing).toMatchObject({ code: 1, stderr: "closeloop: no site with id 'site_nope'\n" });
   });
 
+  it('sets a site’s email settings, refusing bad ones with the flag named', async () => {
+    const { stdout } = await closeloop(['sites', 'list', '--db', db]);
+    const [site] = JSON.parse(stdout) as { id: string }[];
+    const updated = await closeloop(['sites', 'update', site!.id, '--sender-name', 'Shop help', '--reply-delay-minutes', '0', '--portal-url', 'https://shop.example/help', '--db', db]);
+    expect(JSON.parse(updated.stdout).notifications).toEqual({ enabled: true, senderName: 'Shop help', replyTo: null, portalUrl: 'https://shop.example/help', replyDelayMinutes: 0, accentColor: null });
+    const off = await closeloop(['sites', 'update', site!.id, '--no-notifications', '--db', db]);
+    expect(JSON.parse(off.stdout).notifications).toMatchObject({ enabled: false, senderName: 'Shop help' });
+    const bad = await closeloop(['sites', 'update', site!.id, '--accent-color', 'red', '--db', db]);
+    expect(bad).toMatchObject({ code: 1, stderr: 'closeloop: --accent-color: must be a colour like #1d4ed8\n' });
+  });
+
+  it('says once at start that email is off without SMTP, and refuses --smtp-port then', async () => {
+    const refused = await closeloop(['serve', '--port', '0', '--smtp-port', '0', '--db', db], { CLOSELOOP_SMTP_URL: '' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--smtp-port needs outgoing mail configured');
+    const half = await closeloop(['serve', '--port', '0', '--db', db], { CLOSELOOP_SMTP_URL: 'smtp://127.0.0.1:1', CLOSELOOP_MAIL_FROM: '' });
+    expect(half.stderr).toBe('closeloop: CLOSELOOP_MAIL_FROM is required with CLOSELOOP_SMTP_URL: the address emails come from\n');
+  });
+
   it('migrates and sweeps, saying what it did', async () => {
     expect((await closeloop(['migrate', '--db', db])).stdout).toContain('up to date');
     expect((await closeloop(['sweep', '--db', db])).stdout).toBe('sweep: 0 tickets changed\n');

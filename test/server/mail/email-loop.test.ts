@@ -257,3 +257,32 @@ describe('auto-close', () => {
     expect((await agent.api.agent.tickets.get.query({ ticketId: ticket.id })).ticket.status).toBe('open');
   });
 });
+
+describe('when SMTP refuses', () => {
+  it('retries a temporary refusal with backoff, and gives up on a permanent one at once, telling the site by webhook', async () => {
+    const agent = await t.agent();
+    await agent.api.agent.webhooks.create.mutate({ url: 'http://127.0.0.1:9/hook', events: ['email.failed'] });
+    smtp.setMode('temporary-failure');
+    const { ticket } = await openTicket('jaan@example.test');
+    await t.server.deliverEmails();
+    let [entry] = (await agent.api.agent.emails.list.query({ ticketId: ticket.id })).items;
+    expect(entry).toMatchObject({ status: 'queued', attempts: 1, lastError: expect.stringContaining('451') });
+    smtp.setMode('accept');
+    await t.server.deliverEmails();
+    expect((await agent.api.agent.emails.list.query({ ticketId: ticket.id })).items[0]!.status).toBe('queued');
+    t.clock.advance(5_000);
+    await t.server.deliverEmails();
+    [entry] = (await agent.api.agent.emails.list.query({ ticketId: ticket.id })).items;
+    expect(entry).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
+
+    smtp.setMode('permanent-failure');
+    const bounced = await openTicket('gone@example.test');
+    await t.server.deliverEmails();
+    smtp.setMode('accept');
+    [entry] = (await agent.api.agent.emails.list.query({ ticketId: bounced.ticket.id })).items;
+    expect(entry).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringContaining('550') });
+    const hooks = await agent.api.agent.webhooks.deliveries.query();
+    const failed = hooks.items.find((d) => d.type === 'email.failed');
+    expect(failed?.payload).toMatchObject({ type: 'email.failed', data: { email: { id: entry!.id, to: 'gone@example.test', status: 'failed' }, ticket: { id: bounced.ticket.id } } });
+  });
+});
