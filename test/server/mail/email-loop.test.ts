@@ -121,8 +121,9 @@ describe('a resolution by email', () => {
     const agent = await t.agent();
     const { customer, ticket } = await openTicket(address);
     await prove((await deliver(address, seen))[0]!);
+    const before = smtp.mails.length;
     await agent.api.agent.tickets.resolve.mutate({ ticketId: ticket.id, message: 'Refunded.' });
-    const [mail] = await deliver(address, seen + 1);
+    const [mail] = await deliver(address, before);
     return { agent, customer, ticket, mail: mail! };
   }
 
@@ -171,6 +172,11 @@ describe('a resolution by email', () => {
     expect(withdrawn.status).toBe(409);
     expect(await withdrawn.text()).toContain('Nothing changed: this ticket is no longer waiting for your answer. It is now open.');
     expect((await agent.api.agent.tickets.get.query({ ticketId: ticket.id })).ticket.status).toBe('open');
+    // Resolved again: the old link belongs to the withdrawn resolution, not to this one.
+    t.clock.advance(1000);
+    await agent.api.agent.tickets.resolve.mutate({ ticketId: ticket.id, message: 'Now really fixed.' });
+    expect((await post(confirm)).status).toBe(409);
+    expect((await agent.api.agent.tickets.get.query({ ticketId: ticket.id })).ticket.status).toBe('resolved');
 
     const second = await resolvedWithEmail('eva@example.test');
     t.clock.advance(73 * HOUR);
@@ -246,10 +252,11 @@ describe('auto-close', () => {
     const agent = await t.agent();
     const { ticket } = await openTicket('maia@example.test');
     await prove((await deliver('maia@example.test', seen))[0]!);
+    const before = smtp.mails.length;
     await agent.api.agent.tickets.resolve.mutate({ ticketId: ticket.id });
     t.clock.advance(3 * DAY);
     await t.server.sweep();
-    const mails = await deliver('maia@example.test', seen + 1);
+    const mails = await deliver('maia@example.test', before);
     const closed = mails.find((m) => /did not hear back/.test(m.parsed.text ?? ''))!;
     expect(closed.parsed.text).toContain('You can reopen it until February 7, 2026');
     const done = await post(linkIn(closed, /^Reopen the ticket/), { reason: 'Still broken' });
