@@ -66,6 +66,10 @@ export interface AgentClient {
     rotateSecret: Call<AgentIn['webhooks']['rotateSecret'], AgentOut['webhooks']['rotateSecret']>;
     deliveries(input?: AgentIn['webhooks']['deliveries']): Promise<AgentOut['webhooks']['deliveries']>;
   };
+  emails: {
+    /** The email log: what customers were sent (or will be, or could not be), newest first. */
+    list(input?: AgentIn['emails']['list']): Promise<AgentOut['emails']['list']>;
+  };
   /**
    * Live changes to every ticket of the site. Survives dropped connections and server
    * restarts on its own (a fresh stream ticket, resuming after the last event).
@@ -147,6 +151,10 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       delete: (input: AgentIn['webhooks']['delete']) => mutation(() => trpc.agent.webhooks.delete.mutate(input)),
       rotateSecret: (input: AgentIn['webhooks']['rotateSecret']) => mutation(() => trpc.agent.webhooks.rotateSecret.mutate(input)),
       deliveries: (input?: AgentIn['webhooks']['deliveries']) => query(() => trpc.agent.webhooks.deliveries.query(input)),
+    },
+
+    emails: {
+      list: (input?: AgentIn['emails']['list']) => query(() => trpc.agent.emails.list.query(input)),
     },
 
     subscribe: (listener: (change: AgentChange, eventId: string) => void, opts: LiveOptions = {}) =>

@@ -1,7 +1,7 @@
-import { httpLink } from '@trpc/client';
 import type { CustomerChange, CustomerTicket, Inputs, Outputs } from './api-types.js';
+import { fetchLink } from './fetch-link.js';
 import { openLiveStream, type EventSourceClass, type LiveOptions } from './live-stream.js';
-import { call, createTransport, eventSourceOf, newIdempotencyKey, type LinkOptions } from './transport.js';
+import { call, createTransport, eventSourceOf, newIdempotencyKey } from './transport.js';
 
 export type { CustomerChange, CustomerTicket } from './api-types.js';
 
@@ -36,6 +36,13 @@ export interface CustomerClient {
   identify(identity: string | undefined): void;
   /** Ends the session on the server too: its token stops working at once. */
   endSession(): Promise<void>;
+  /**
+   * Emails a sign-in link to this address (the answer is the same whether or not it has
+   * tickets). The link returns to `returnUrl` (a page of your site) with a one-time code.
+   */
+  requestEmailLink(input: Omit<Inputs['session']['requestEmailLink'], 'siteKey'>): Promise<void>;
+  /** Signs in with the one-time code an email link brought back: the session then sees every ticket of that address. */
+  signInWithEmailCode(code: string): Promise<void>;
   tickets: {
     /** Opens a ticket; safe to retry (an idempotency key is added when you give none). */
     create: TicketCall<'create'>;
@@ -67,7 +74,7 @@ export function createCustomerClient(options: CustomerClientOptions): CustomerCl
   };
   let starting: Promise<string> | null = null;
   // A customer makes a few calls at a time: plain requests, no batching code in the widget's bundle.
-  const base = { url: options.url, link: (o: LinkOptions) => httpLink(o), fetch: options.fetch };
+  const base = { url: options.url, link: fetchLink, fetch: options.fetch };
 
   const anonymous = createTransport({ ...base, headers: () => ({}) });
 
@@ -112,6 +119,16 @@ export function createCustomerClient(options: CustomerClientOptions): CustomerCl
       state.identity = identity;
       state.token = null;
       state.customer = null;
+    },
+
+    async requestEmailLink(input) {
+      await mutation(() => anonymous.session.requestEmailLink.mutate({ ...input, siteKey: options.siteKey }));
+    },
+
+    async signInWithEmailCode(code) {
+      const started = await mutation(() => anonymous.session.exchangeEmailCode.mutate({ siteKey: options.siteKey, code }));
+      state.identity = undefined;
+      Object.assign(state, started);
     },
 
     async endSession() {

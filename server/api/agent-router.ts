@@ -50,13 +50,15 @@ const ticketsRouter = router({
         subject: s.subject,
         message: s.body,
         idempotencyKey: s.idempotencyKey.optional(),
+        /** The customer's language, for the ticket's emails. */
+        locale: s.locale.optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const { store, now, hub } = ctx.app;
       const at = now();
       const customer = await store.upsertCustomer(ctx.site.id, { externalId: input.customer.id, email: input.customer.email, name: input.customer.name }, at);
-      const { idempotencyKey, ...content } = input;
+      const { idempotencyKey, locale, ...content } = input;
       const { ticket } = await store.createTicket({
         siteId: ctx.site.id,
         customerId: customer.id,
@@ -64,6 +66,7 @@ const ticketsRouter = router({
         body: input.message,
         contactEmail: customer.email,
         contactName: customer.name,
+        locale,
         actor: ctx.actor,
         messageAuthor: { kind: 'customer', id: customer.id },
         event: created(at),
