@@ -24,8 +24,8 @@ export const lastEventId = z.strictObject({ lastEventId: z.string().max(20).null
 
 export const DEFAULT_PAGE_SIZE = 20;
 
-/** The languages emails are written in; the widget sends its own. */
-export const locale = z.enum(['en', 'et', 'it']);
+/** The widget's language (`en`, `et`, `it`…); emails fall back to English for one they are not written in. */
+export const locale = z.string().regex(/^[a-z]{2,3}$/, 'must be a language code such as en');
 
 /** A site's email settings; a field left out keeps its value. */
 export const notifications = z.strictObject({

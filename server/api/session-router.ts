@@ -3,12 +3,21 @@ import { DomainError } from '../lifecycle/errors.js';
 import { verifyIdentityToken } from '../auth/identity-token.js';
 import { customerSummary } from './dto.js';
 import { allowOrigin, customerProcedure, issueStreamTicket, rateLimit } from './auth.js';
-import { emailKey } from '../mail/notification-settings.js';
+import { emailKey, notificationsOf } from '../mail/notification-settings.js';
+import type { AppDeps } from './context.js';
 import type { SiteRow } from '../store/store.js';
 import * as s from './schemas.js';
 import { publicProcedure, router } from './trpc.js';
 
 const siteKey = z.string().min(1).max(100);
+
+/** What the widget learns of the site when a session starts. */
+const siteSummary = (site: SiteRow, app: AppDeps) => ({
+  name: site.name,
+  texts: site.texts,
+  /** Whether the portal can offer sign-in by email: this server sends email, and the site has it on. */
+  emailSignIn: app.mail !== null && notificationsOf(site).enabled,
+});
 
 /** Where a sign-in returns: a page on one of the site's origins (or this server's); anything else is dropped. */
 function returnTarget(value: string | undefined, site: SiteRow, publicUrl: string) {
@@ -34,7 +43,7 @@ export const sessionRouter = router({
       const identity = input.identity ? verifyIdentityToken(input.identity, site, now()) : null;
       if (!identity) rateLimit(ctx, 'anonymousSessions');
       const { token, customer } = await store.startSession({ siteId: site.id, identity }, now());
-      return { token, customer: customerSummary(customer), site: { name: site.name, texts: site.texts } };
+      return { token, customer: customerSummary(customer), site: siteSummary(site, ctx.app) };
     }),
 
   /**
@@ -66,7 +75,7 @@ export const sessionRouter = router({
       rateLimit(ctx, 'anonymousSessions');
       const started = await store.startEmailSession(site.id, input.code, now());
       if (!started) throw new DomainError('UNAUTHORIZED', 'This sign-in link was already used or has expired; ask for a new one');
-      return { token: started.token, customer: customerSummary(started.customer), site: { name: site.name, texts: site.texts } };
+      return { token: started.token, customer: customerSummary(started.customer), site: siteSummary(site, ctx.app) };
     }),
 
   /** Forgets this session: the token stops working at once. */

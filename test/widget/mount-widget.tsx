@@ -75,8 +75,8 @@ export function mountWidget(
 }
 
 /** A test server for the file, and a clean page after each test: the widget unmounted, storage cleared. */
-export function useWidgetServer(use: (t: TestServer) => void, mounted: () => Mounted | undefined) {
-  useTestServer(use);
+export function useWidgetServer(use: (t: TestServer) => void, mounted: () => Mounted | undefined, options: Parameters<typeof useTestServer>[1] = {}) {
+  useTestServer(use, options);
   afterEach(() => {
     mounted()?.unmount();
     localStorage.clear();

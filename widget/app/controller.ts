@@ -397,6 +397,31 @@ export function createController(options: ControllerOptions) {
       if (storage.read().token || identity || open.value) await refreshTickets();
     },
 
+    /** Whether the portal can offer sign-in by email (the server sends email for this site). */
+    emailSignIn: () => client.session.site?.emailSignIn === true,
+
+    /** Emails a portal sign-in link; resolves with an error text, or null when asked for. */
+    async requestEmailLink(email: string): Promise<string | null> {
+      try {
+        await client.requestEmailLink({ email, locale: locale.value, returnUrl: location.href.split('#')[0] });
+        return null;
+      } catch (error) {
+        return describe(error);
+      }
+    },
+
+    /** Spends the one-time code an email link brought back: this browser then sees that address's tickets. */
+    async signInWithCode(code: string, ticketId?: string) {
+      try {
+        await client.signInWithEmailCode(code);
+        remember();
+        await refreshTickets();
+        if (ticketId) this.showTicket(ticketId);
+      } catch {
+        ticketsError.value = t.value('errorSignInLink');
+      }
+    },
+
     /** Forgets the session on this browser (and ends it on the server). */
     async shutdown() {
       stopLive?.();
@@ -474,6 +499,7 @@ export function createController(options: ControllerOptions) {
                 message: form.message,
                 idempotencyKey,
                 context: pageContext(siteFields),
+                locale: locale.value,
                 ...(form.email ? { email: form.email } : {}),
                 ...(form.name ? { name: form.name } : {}),
               }),

@@ -117,6 +117,13 @@ export function startApp(
     host.style.setProperty('display', 'none', 'important');
     c.openPanel();
     render(<Portal c={c} />, inner);
+    // Back from an email link: its one-time code (in the fragment, never sent to a server) signs this browser in.
+    const back = new URLSearchParams(location.hash.slice(1));
+    const code = back.get('closeloop_code');
+    if (code) {
+      history.replaceState(null, '', location.pathname + location.search);
+      void c.signInWithCode(code, back.get('closeloop_ticket') ?? undefined);
+    }
   }
 
   return {

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Controller } from '../controller.js';
 import { relativeTime } from '../format.js';
+import { EmailSignIn } from './email-sign-in.js';
 import { StatusBadge } from './status-badge.js';
 
 /** The portal's own tools over the customer's list: which tickets, and a search over their subjects. */
@@ -85,6 +86,7 @@ export function Home({ c, portal = false }: { c: Controller; portal?: boolean })
           )}
         </section>
       )}
+      {portal && !c.verified.value && <EmailSignIn c={c} />}
     </div>
   );
 }

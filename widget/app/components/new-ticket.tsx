@@ -6,7 +6,7 @@ import { Field } from './field.js';
 export const SUBJECT_LIMIT = 200;
 export const MESSAGE_LIMIT = 20_000;
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The new-ticket form (or a follow-up's); the draft is saved as you type and survives a reload. */
 export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: string | undefined }) {
@@ -75,7 +75,7 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
       />
       {anonymous && (
         <>
-          <Field id="cl-email" label={`${t('email')} (${t('optional')})`} type="email" autocomplete="email" value={form.email} onInput={update('email')} error={errors.email} inputRef={refFor('email')} />
+          <Field id="cl-email" label={`${t('email')} (${t('optional')})`} type="email" autocomplete="email" value={form.email} onInput={update('email')} error={errors.email} hint={t('emailHint')} inputRef={refFor('email')} />
           <Field id="cl-name" label={`${t('name')} (${t('optional')})`} autocomplete="name" value={form.name} onInput={update('name')} />
         </>
       )}

@@ -87,6 +87,12 @@ export const en = {
   followUpOf: 'Follow-up of an earlier ticket',
   followUpMessage: 'What do you need help with?',
   followUpSubject: 'Follow-up: {subject}',
+  emailHint: 'We email you our replies and a link to follow this ticket from any device. Nothing else.',
+  signInTitle: 'Opened a ticket elsewhere?',
+  signInHint: 'We email you a link that shows every ticket of this address here.',
+  signInSend: 'Email me a link',
+  signInSent: 'If {email} can get our emails, a sign-in link is on its way. It works for 30 minutes.',
+  errorSignInLink: 'This sign-in link was already used or has expired. Ask for a new one below.',
 };
 
 export type Messages = typeof en;

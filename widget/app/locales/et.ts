@@ -88,4 +88,10 @@ export const et: Messages = {
   followUpOf: 'Varasema pöördumise jätk',
   followUpSubject: 'Järg: {subject}',
   followUpMessage: 'Millega saame aidata?',
+  emailHint: 'Saadame sinna oma vastused ja lingi, millega saad pöördumist jälgida mis tahes seadmest. Muud mitte.',
+  signInTitle: 'Avasid pöördumise mujal?',
+  signInHint: 'Saadame lingi, mis näitab siin kõiki selle aadressi pöördumisi.',
+  signInSend: 'Saada mulle link',
+  signInSent: 'Kui {email} saab meie kirju, on sisselogimislink teel. See kehtib 30 minutit.',
+  errorSignInLink: 'Seda sisselogimislinki on juba kasutatud või see on aegunud. Küsi allpool uus.',
 };

@@ -88,4 +88,10 @@ export const it: Messages = {
   followUpOf: 'Seguito di una richiesta precedente',
   followUpSubject: 'Seguito: {subject}',
   followUpMessage: 'In cosa possiamo aiutarti?',
+  emailHint: 'Ti inviamo le nostre risposte e un link per seguire la richiesta da qualsiasi dispositivo. Nient\'altro.',
+  signInTitle: 'Hai aperto una richiesta altrove?',
+  signInHint: 'Ti inviamo un link che mostra qui tutte le richieste di questo indirizzo.',
+  signInSend: 'Inviami un link',
+  signInSent: 'Se {email} può ricevere le nostre email, il link di accesso è in arrivo. Vale 30 minuti.',
+  errorSignInLink: 'Questo link di accesso è già stato usato o è scaduto. Chiedine uno nuovo qui sotto.',
 };

@@ -1,0 +1,73 @@
+// @vitest-environment happy-dom
+// @vitest-environment-options { "url": "http://shop.test/help" }
+/**
+ * The portal from any device: a customer on a new browser asks for a link by
+ * email, follows it, and lands back on the portal signed in to every ticket of
+ * that address, including the one opened anonymously elsewhere.
+ */
+import { fireEvent, within } from '@testing-library/preact';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpCatcher, type SmtpCatcher } from '../../demo/backend/smtp-catcher.js';
+import { backendFetch } from '../helpers/backend-fetch.js';
+import type { TestServer } from '../helpers/test-server.js';
+import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
+
+let smtp: SmtpCatcher;
+beforeAll(async () => {
+  smtp = await startSmtpCatcher();
+});
+afterAll(() => smtp.close());
+
+describe('the portal on a new device', () => {
+  let t: TestServer;
+  let w: Mounted;
+  let target: HTMLElement | undefined;
+  useWidgetServer((server) => (t = server), () => w, {
+    // Read when the server starts, after the catcher has its port.
+    mail: { get smtpUrl() { return smtp.url; }, from: 'support@shop.test', publicUrl: 'http://support.test', intervalMs: 0 },
+  });
+  afterEach(() => target?.remove());
+
+  const mountPortal = () => {
+    w = mountWidget(t);
+    target = document.createElement('section');
+    document.body.appendChild(target);
+    w.run('mount', target);
+    return within(target.querySelector('closeloop-portal')!.shadowRoot!.firstElementChild as HTMLElement);
+  };
+
+  it('asks for an address, says the same whatever it is, and signs in with the link it sends', async () => {
+    const elsewhere = await t.customer();
+    await elsewhere.api.tickets.create.mutate({ subject: 'Lost parcel', message: 'Where is it?', email: 'mari@example.test' });
+
+    let portal = mountPortal();
+    fireEvent.input(await portal.findByLabelText('Your email'), { target: { value: 'not an address' } });
+    fireEvent.click(portal.getByRole('button', { name: 'Email me a link' }));
+    expect(await portal.findByText('Please enter a valid email address.')).toBeTruthy();
+    fireEvent.input(portal.getByLabelText('Your email'), { target: { value: 'Mari@Example.test' } });
+    fireEvent.click(portal.getByRole('button', { name: 'Email me a link' }));
+    expect(await portal.findByText('If Mari@Example.test can get our emails, a sign-in link is on its way. It works for 30 minutes.')).toBeTruthy();
+
+    await t.server.deliverEmails();
+    const mail = smtp.mails.find((m) => m.rcptTo.includes('mari@example.test') && /sign-in/.test(m.parsed.subject ?? ''))!;
+    const link = /http:\/\/support\.test\/e\/[0-9a-f]+/.exec(mail.parsed.text ?? '')![0].replace('http://support.test', t.url);
+    // As the customer's mail app opens it: another browser, so no page Origin.
+    const landed = await backendFetch(link, { method: 'POST' });
+    const back = new URL(landed.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe('http://shop.test/help');
+
+    w.unmount();
+    target?.remove();
+    window.location.hash = back.hash;
+    portal = mountPortal();
+    expect(await portal.findByText('Lost parcel')).toBeTruthy();
+    expect(window.location.hash).toBe('');
+    expect(portal.queryByText('Opened a ticket elsewhere?')).toBeTruthy();
+  });
+
+  it('says plainly when the link was already used', async () => {
+    window.location.hash = `closeloop_code=${'ab'.repeat(24)}`;
+    const portal = mountPortal();
+    expect(await portal.findByText('This sign-in link was already used or has expired. Ask for a new one below.')).toBeTruthy();
+  });
+});
