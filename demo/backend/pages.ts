@@ -8,7 +8,7 @@ header a{color:#fff}main{padding:32px;max-width:760px}.products{display:grid;gri
 export function shopPage(apiUrl: string, siteKey: string) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Acme Shop — Closeloop demo</title><link rel="icon" href="data:,"><style>${STYLE}</style></head><body>
-<header><strong>Acme Shop</strong><a href="/portal">Help centre</a>
+<header><strong>Acme Shop</strong><a href="/portal">Help centre</a><a href="/mail">Demo inbox</a>
 <span class="who">Browsing as <b id="who">a guest</b>
 <button id="alice">Sign in as Alice</button><button id="bob">Sign in as Bob</button><button id="out">Sign out</button></span></header>
 <main><h1>Fine things, shipped fast</h1><div class="products">
@@ -36,7 +36,7 @@ export function shopPage(apiUrl: string, siteKey: string) {
 export function portalPage(apiUrl: string, siteKey: string) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Help centre — Acme Shop</title><link rel="icon" href="data:,"><style>${STYLE}</style></head><body>
-<header><strong>Acme Shop</strong><a href="/">Shop</a></header>
+<header><strong>Acme Shop</strong><a href="/">Shop</a><a href="/mail">Demo inbox</a></header>
 <main><h1>Help centre</h1><div id="support"></div></main>
 <script>
   window.Closeloop = window.Closeloop || function () { (Closeloop.q = Closeloop.q || []).push(arguments); };

@@ -9,7 +9,11 @@ import { extname, join, normalize } from 'node:path';
 import { EventSource } from 'eventsource';
 import { createAgentClient, signIdentity } from '../../sdk/index.js';
 import { createServer } from '../../server/http/create-server.js';
+import { createServer as createNetServer } from 'node:net';
+import nodemailer from 'nodemailer';
 import { createConsoleApi } from './console-api.js';
+import { mailPage } from './mail-page.js';
+import { startSmtpCatcher } from './smtp-catcher.js';
 import { portalPage, shopPage } from './pages.js';
 
 interface DemoKeys {
@@ -38,8 +42,17 @@ export async function startDemo(options: DemoOptions = {}) {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? ((line: string) => console.log(line));
   mkdirSync(dataDir, { recursive: true });
-  const api = createServer({ db: join(dataDir, 'closeloop.db'), allowPrivateWebhooks: true });
-  const { url: apiUrl } = await api.listen(options.apiPort ?? 8787, host);
+  // Email stays on this machine: a local SMTP server catches it for the /mail page.
+  const catcher = await startSmtpCatcher(0, host);
+  // Links in emails start with the API's address, so its port is settled before it starts.
+  const apiPort = options.apiPort || (await freePort(host));
+  const api = createServer({
+    db: join(dataDir, 'closeloop.db'),
+    allowPrivateWebhooks: true,
+    mail: { smtpUrl: catcher.url, from: 'Acme Shop <support@acme.example>', publicUrl: `http://${host}:${apiPort}`, inboundPort: 0, inboundHost: host },
+  });
+  const { url: apiUrl } = await api.listen(apiPort, host);
+  const replies = nodemailer.createTransport({ host, port: api.inboundSmtpPort!, secure: false, ignoreTLS: true });
 
   const shop = http.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -65,8 +78,31 @@ export async function startDemo(options: DemoOptions = {}) {
     created = true;
   }
 
+  // Links land on the shop's own help centre; a reply shows in the inbox a minute later unless read in the widget.
+  const site = await api.store.getSite(keys.siteId);
+  if (!site?.notifications) await api.store.updateSite(keys.siteId, { notifications: { portalUrl: `${shopUrl}/portal`, replyDelayMinutes: 1 } });
+
   const agent = createAgentClient({ url: apiUrl, secretKey: keys.secretKey, agentId: keys.agentId, EventSource });
   const consoleApi = createConsoleApi(agent);
+
+  /** The inbox's reply form: the customer's answer, sent by email to the server's reply address. */
+  async function replyByEmail(req: http.IncomingMessage, res: http.ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const mail = catcher.mails[Number(form.get('index'))];
+    const to = mail?.parsed.replyTo?.value[0]?.address;
+    const text = form.get('text')?.trim();
+    if (!mail || !to || !text) return void res.writeHead(400, { 'content-type': 'text/plain' }).end('Nothing to send');
+    await replies.sendMail({
+      from: mail.rcptTo[0],
+      to,
+      subject: `Re: ${mail.parsed.subject ?? ''}`,
+      inReplyTo: mail.parsed.messageId,
+      text: `${text}\n\nOn ${new Date(mail.receivedAt).toUTCString()}, ${mail.parsed.from?.text ?? ''} wrote:\n${(mail.parsed.text ?? '').split('\n').map((l) => `> ${l}`).join('\n')}`,
+    });
+    res.writeHead(303, { location: '/mail?sent=1' }).end();
+  }
 
   shop.on('request', (req, res) => {
     void (async () => {
@@ -80,6 +116,10 @@ export async function startDemo(options: DemoOptions = {}) {
         const token = await signIdentity(keys.secretKey, { id: `demo-${user.toLowerCase()}`, name: user, email: `${user.toLowerCase()}@example.com` });
         return void res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
       }
+      if (path === '/mail' && req.method === 'GET') {
+        return void res.writeHead(200, { 'content-type': TYPES['.html']! }).end(mailPage(catcher.mails, url.searchParams.get('sent') ? 'Reply sent: it is on the ticket now.' : null));
+      }
+      if (path === '/mail/reply' && req.method === 'POST') return replyByEmail(req, res);
       if (await consoleApi.handle(req, res, path)) return;
       if (path === '/console' || path.startsWith('/console/')) return serveConsole(path, res);
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
@@ -99,6 +139,7 @@ export async function startDemo(options: DemoOptions = {}) {
   log(`  Demo shop        ${shopUrl}/           (the widget, as a site owner pastes it)`);
   log(`  Help centre      ${shopUrl}/portal     (the full-page customer portal)`);
   log(`  Agent console    ${shopUrl}/console    (answer, resolve, postpone… as Ada)`);
+  log(`  Demo inbox       ${shopUrl}/mail       (the emails customers got; their links work)`);
   log('Open the shop and the console side by side. Ctrl+C stops; data stays in ' + dataDir + '.');
 
   return {
@@ -107,9 +148,11 @@ export async function startDemo(options: DemoOptions = {}) {
     keys,
     async close() {
       consoleApi.stop();
+      replies.close();
       shop.closeAllConnections();
       await new Promise((resolve) => shop.close(resolve));
       await api.close();
+      await catcher.close();
     },
   };
 }
@@ -122,4 +165,15 @@ function serveConsole(path: string, res: http.ServerResponse) {
     return;
   }
   res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+}
+
+/** A port nothing listens on now, for a server whose address must be known before it starts. */
+function freePort(host: string) {
+  return new Promise<number>((resolve, reject) => {
+    const probe = createNetServer().listen(0, host, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.once('error', reject);
+  });
 }

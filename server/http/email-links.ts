@@ -53,6 +53,7 @@ function readForm(req: http.IncomingMessage): Promise<URLSearchParams | null> {
 
 /** Whether the link's resolution or closure is still the ticket's current one. */
 function current(link: OpenLink, ticket: TicketRow | null) {
+  if (!link.token.ticketId) return true;
   if (!ticket) return false;
   if (link.token.purpose === 'confirm' || link.token.purpose === 'reject') return ticket.status === 'resolved' && ticket.resolvedAt === link.token.anchor;
   if (link.token.purpose === 'reopen') return ticket.status === 'closed' && ticket.closedAt === link.token.anchor;

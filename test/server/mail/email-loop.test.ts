@@ -293,3 +293,30 @@ describe('when SMTP refuses', () => {
     expect(failed?.payload).toMatchObject({ type: 'email.failed', data: { email: { id: entry!.id, to: 'gone@example.test', status: 'failed' }, ticket: { id: bounced.ticket.id } } });
   });
 });
+
+describe('a sign-in link', () => {
+  it('asks first, then hands the portal a one-time code; the address counts as proven from then on', async () => {
+    const seen = smtp.mails.length;
+    const api = t.client(() => ({ origin: ORIGIN }));
+    await api.session.requestEmailLink.mutate({ siteKey: t.site.siteKey, email: 'Liis@example.test', locale: 'it', returnUrl: `${ORIGIN}/help?x=1#old` });
+    const [mail] = await deliver('liis@example.test', seen);
+    expect(mail!.parsed.subject).toBe("Il tuo link di accesso all'assistenza di Test shop");
+    const link = linkIn(mail!, /^Accedi/);
+    const page = await fetch(link);
+    expect(await page.text()).toContain("Accedere all&#39;assistenza di Test shop come liis@example.test?");
+    const res = await post(link);
+    const back = new URL(res.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}${back.search}`).toBe(`${ORIGIN}/help?x=1`);
+    expect(back.hash).toMatch(/^#closeloop_code=[0-9a-f]{48}$/);
+    expect((await post(link)).status).toBe(409);
+  });
+
+  it('never returns to a page outside the site', async () => {
+    const seen = smtp.mails.length;
+    const api = t.client(() => ({ origin: ORIGIN }));
+    await api.session.requestEmailLink.mutate({ siteKey: t.site.siteKey, email: 'kadri@example.test', returnUrl: 'https://evil.test/steal' });
+    const [mail] = await deliver('kadri@example.test', seen);
+    const res = await post(linkIn(mail!, /^Sign in/));
+    expect(new URL(res.headers.get('location')!).origin).toBe(PUBLIC);
+  });
+});
