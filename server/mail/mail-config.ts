@@ -12,6 +12,8 @@ export interface MailOptions {
   intervalMs?: number | undefined;
   /** How long a worker holds an email it is sending before another may try it. Default 60 s (above SMTP's timeouts). */
   leaseMs?: number | undefined;
+  /** SMTP connections (and emails in flight) per server. Default 4. */
+  concurrency?: number | undefined;
   /** Receipts an address nobody has proven may get per site and hour. Default 3. */
   unprovenPerHour?: number | undefined;
   /** Emails any address may get per site and hour. Default 20. */
@@ -29,6 +31,7 @@ export interface MailConfig {
   replyDomain: string;
   intervalMs: number;
   leaseMs: number;
+  concurrency: number;
   limits: MailLimits;
 }
 
@@ -63,6 +66,7 @@ export function mailConfig(options: MailOptions = {}, env: NodeJS.ProcessEnv = p
     replyDomain: replyDomain.toLowerCase(),
     intervalMs: options.intervalMs ?? number(env.CLOSELOOP_MAIL_INTERVAL_MS) ?? 1000,
     leaseMs: options.leaseMs ?? number(env.CLOSELOOP_MAIL_LEASE_MS) ?? 60_000,
+    concurrency: options.concurrency ?? number(env.CLOSELOOP_MAIL_CONCURRENCY) ?? 4,
     limits: {
       unprovenPerHour: options.unprovenPerHour ?? number(env.CLOSELOOP_MAIL_UNPROVEN_PER_HOUR) ?? DEFAULT_MAIL_LIMITS.unprovenPerHour,
       perAddressPerHour: options.perAddressPerHour ?? number(env.CLOSELOOP_MAIL_PER_ADDRESS_PER_HOUR) ?? DEFAULT_MAIL_LIMITS.perAddressPerHour,

@@ -6,6 +6,7 @@
  * fails the email at once and tells the site's `email.failed` webhooks.
  */
 import nodemailer from 'nodemailer';
+import type { PreparedEmail } from '../store/email-store.js';
 import type { Store } from '../store/store.js';
 import type { MailConfig } from './mail-config.js';
 import { renderEmail, type RenderedEmail } from './render-email.js';
@@ -44,10 +45,9 @@ export function createMailWorker(deps: {
   config: MailConfig;
   replyByEmail: boolean;
   transport?: MailTransport;
-  concurrency?: number;
   logError?: (message: string, error: unknown) => void;
 }) {
-  const concurrency = deps.concurrency ?? 4;
+  const { concurrency } = deps.config;
   const transport = deps.transport ?? smtpTransport(deps.config, concurrency);
   const { store, now, config } = deps;
   let timer: NodeJS.Timeout | null = null;
@@ -67,17 +67,16 @@ export function createMailWorker(deps: {
     };
   }
 
-  async function sendOne(emailId: string) {
-    const prepared = await store.emails.prepare(emailId, now());
-    if (!prepared) return;
+  /** Sends one prepared email and records the outcome; a refusal is retried later or given up, by its kind. */
+  async function sendOne(prepared: PreparedEmail) {
+    const emailId = prepared.email.id;
     let mail: RenderedEmail | null = null;
     try {
       mail = renderEmail(prepared, config, { replyByEmail: deps.replyByEmail });
       await transport.sendMail(toNodemailer(mail));
     } catch (error) {
       if (!mail) deps.logError?.(`closeloop: email ${emailId} could not be written`, error);
-      const attempts = prepared.email.attempts;
-      const wait = MAIL_BACKOFF_SECONDS[attempts];
+      const wait = MAIL_BACKOFF_SECONDS[prepared.email.attempts];
       const retryAt = isPermanent(error) || wait === undefined ? null : now() + wait * 1000;
       await store.emails.recordFailure(emailId, now(), describe(error), retryAt);
       return;
@@ -85,28 +84,24 @@ export function createMailWorker(deps: {
     await store.emails.recordSent(emailId, now(), mail.messageId);
   }
 
-  /** Sends every email due now, `concurrency` at a time; resolves with how many were tried. */
+  /**
+   * Sends every email due now: `concurrency` lanes, each leasing one email at a time, so
+   * a slow send holds only its own lane, and after a crash only those few wait out a lease.
+   * Resolves with how many were tried.
+   */
   async function deliverDue(): Promise<number> {
-    let tried = 0;
-    for (;;) {
-      // A batch no bigger than the lanes: an email is leased only while it is about to be sent,
-      // so after a crash only those few wait out their lease.
-      const due = await store.emails.claimDue(now(), concurrency, config.leaseMs);
-      if (due.length === 0 || stopped) return tried;
-      let next = 0;
-      const lane = async () => {
-        while (next < due.length) {
-          const id = due[next++]!;
-          try {
-            await sendOne(id);
-          } catch (error) {
-            deps.logError?.(`closeloop: email ${id} could not be sent`, error);
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, lane));
-      tried += due.length;
-    }
+    const lane = async () => {
+      let tried = 0;
+      while (!stopped) {
+        const prepared = await store.emails.claimNext(now(), config.leaseMs);
+        if (!prepared) break;
+        tried++;
+        await sendOne(prepared).catch((error: unknown) => deps.logError?.(`closeloop: email ${prepared.email.id} could not be sent`, error));
+      }
+      return tried;
+    };
+    const counts = await Promise.all(Array.from({ length: concurrency }, lane));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   /** One round unless one is running: the timer's tick, and what tests call instead of waiting. */

@@ -4,7 +4,6 @@
  * transaction (better-sqlite3 has one connection: every statement here is part
  * of it); the rest open their own.
  */
-import { randomBytes } from 'node:crypto';
 import { and, asc, count, desc, eq, gt, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { autoCloseAt, reopenUntil } from '../lifecycle/lifecycle.js';
 import { emailFor, UNPROVEN_KINDS, type EmailKind } from '../mail/email-triggers.js';
@@ -12,7 +11,7 @@ import type { MailLimits } from '../mail/mail-config.js';
 import { notificationsOf } from '../mail/notification-settings.js';
 import { siteRules, ticketState } from '../tickets/ticket-state.js';
 import { emailEntry } from '../mail/email-entry.js';
-import { newId, sha256 } from './ids.js';
+import { newId, randomChunk, sha256 } from './ids.js';
 import type { Db } from './open-database.js';
 import { emailAddresses, emails, emailTokens, messages, tickets, type sites } from './schema.js';
 
@@ -37,7 +36,7 @@ const TOKEN_LIFETIME: Record<Exclude<TokenPurpose, 'confirm' | 'reject' | 'reope
 };
 
 /** Link tokens: random, lower-case hex (reply addresses pass through mail systems that may fold case). */
-export const newToken = () => randomBytes(24).toString('hex');
+export const newToken = () => randomChunk(24).toString('hex');
 
 /** What the worker needs to write one email, read and decided in one transaction. */
 export interface PreparedEmail {
@@ -76,18 +75,69 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
   /** Null: mail is off (no SMTP configured), and nothing is queued. */
   let limits: MailLimits | null = null;
 
+  // The queries every email runs, built and prepared once (see the store's note on prepared statements).
+  const p = sql.placeholder;
+  const q = {
+    address: db.select().from(emailAddresses).where(and(eq(emailAddresses.siteId, p('siteId')), eq(emailAddresses.address, p('address')))).prepare(),
+    sentSince: db
+      .select({ n: count() })
+      .from(emails)
+      .where(and(eq(emails.siteId, p('siteId')), eq(emails.to, p('address')), gt(emails.createdAt, p('since'))))
+      .prepare(),
+    insert: db
+      .insert(emails)
+      .values({ id: p('id'), siteId: p('siteId'), ticketId: p('ticketId'), to: p('to'), locale: p('locale'), kind: p('kind'), status: 'queued', nextAttemptAt: p('dueAt'), data: p('data'), createdAt: p('at') })
+      .prepare(),
+    queuedOf: db.select().from(emails).where(and(eq(emails.ticketId, p('ticketId')), eq(emails.kind, p('kind')), eq(emails.status, 'queued'))).prepare(),
+    nextDue: db
+      .select()
+      .from(emails)
+      .where(and(eq(emails.status, 'queued'), lte(emails.nextAttemptAt, p('now'))))
+      .orderBy(asc(emails.nextAttemptAt), sql`${emails}.rowid`)
+      .limit(1)
+      .prepare(),
+    lease: db.update(emails).set({ nextAttemptAt: sql`${p('until')}` }).where(eq(emails.id, p('id'))).prepare(),
+    thread: db
+      .select({ messageId: emails.messageId })
+      .from(emails)
+      .where(and(eq(emails.ticketId, p('ticketId')), eq(emails.status, 'sent')))
+      .orderBy(asc(emails.sentAt))
+      .prepare(),
+    sent: db
+      .update(emails)
+      .set({ status: 'sent', sentAt: sql`${p('at')}`, messageId: sql`${p('messageId')}`, lastError: null, attempts: sql`${emails.attempts} + 1` })
+      .where(eq(emails.id, p('id')))
+      .prepare(),
+    insertToken: db
+      .insert(emailTokens)
+      .values({
+        hash: p('hash'),
+        purpose: p('purpose'),
+        siteId: p('siteId'),
+        ticketId: p('ticketId'),
+        address: p('address'),
+        locale: p('locale'),
+        anchor: p('anchor'),
+        returnUrl: p('returnUrl'),
+        expiresAt: p('expiresAt'),
+        createdAt: p('at'),
+      })
+      .prepare(),
+    token: db.select().from(emailTokens).where(eq(emailTokens.hash, p('hash'))).prepare(),
+    publicMessages: db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.ticketId, p('ticketId')), eq(messages.internal, false)))
+      .orderBy(asc(messages.createdAt))
+      .prepare(),
+  };
+
   function addressState(siteId: string, address: string) {
-    return db.select().from(emailAddresses).where(and(eq(emailAddresses.siteId, siteId), eq(emailAddresses.address, address))).get() ?? null;
+    return q.address.get({ siteId, address }) ?? null;
   }
 
   function sentLastHour(siteId: string, address: string, now: number) {
-    return (
-      db
-        .select({ n: count() })
-        .from(emails)
-        .where(and(eq(emails.siteId, siteId), eq(emails.to, address), gt(emails.createdAt, now - HOUR)))
-        .get()?.n ?? 0
-    );
+    return q.sentSince.get({ siteId, address, since: now - HOUR })?.n ?? 0;
   }
 
   /** Whether this address may get this kind of email now: not unsubscribed, and under its hourly caps. */
@@ -102,13 +152,11 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
   }
 
   function queue(site: SiteRow, ticketId: string | null, to: string, locale: string, kind: EmailKind, at: number, dueAt: number, data: Record<string, unknown>) {
-    db.insert(emails)
-      .values({ id: newId('em', 16), siteId: site.id, ticketId, to, locale, kind, status: 'queued', nextAttemptAt: dueAt, data, createdAt: at })
-      .run();
+    q.insert.run({ id: newId('em', 16), siteId: site.id, ticketId, to, locale, kind, dueAt, data, at });
   }
 
   function queuedOf(ticketId: string, kind: EmailKind) {
-    return db.select().from(emails).where(and(eq(emails.ticketId, ticketId), eq(emails.kind, kind), eq(emails.status, 'queued'))).all();
+    return q.queuedOf.all({ ticketId, kind });
   }
 
   function proveAddress(siteId: string, address: string, at: number) {
@@ -120,25 +168,23 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
 
   function issueToken(input: { purpose: TokenPurpose; siteId: string; ticketId: string | null; address: string; locale: string; anchor?: number | null; returnUrl?: string | null; expiresAt: number | null; at: number }) {
     const raw = newToken();
-    db.insert(emailTokens)
-      .values({
-        hash: sha256(raw),
-        purpose: input.purpose,
-        siteId: input.siteId,
-        ticketId: input.ticketId,
-        address: input.address,
-        locale: input.locale,
-        anchor: input.anchor ?? null,
-        returnUrl: input.returnUrl ?? null,
-        expiresAt: input.expiresAt,
-        createdAt: input.at,
-      })
-      .run();
+    q.insertToken.run({
+      hash: sha256(raw),
+      purpose: input.purpose,
+      siteId: input.siteId,
+      ticketId: input.ticketId,
+      address: input.address,
+      locale: input.locale,
+      anchor: input.anchor ?? null,
+      returnUrl: input.returnUrl ?? null,
+      expiresAt: input.expiresAt,
+      at: input.at,
+    });
     return raw;
   }
 
   function tokenState(raw: string, now: number): LinkState {
-    const token = /^[0-9a-f]{48}$/.test(raw) ? db.select().from(emailTokens).where(eq(emailTokens.hash, sha256(raw))).get() : undefined;
+    const token = /^[0-9a-f]{48}$/.test(raw) ? q.token.get({ hash: sha256(raw) }) : undefined;
     if (!token) return { ok: false, problem: 'unknown', token: null };
     if (token.usedAt !== null) return { ok: false, problem: 'used', token };
     if (token.expiresAt !== null && token.expiresAt <= now) return { ok: false, problem: 'expired', token };
@@ -153,16 +199,10 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
   /** The messages an email quotes, or null when it has nothing left to say (then it is not sent). */
   function contentOf(email: EmailRow, ticket: TicketRow): MessageRow[] | null {
     const data = email.data ?? {};
-    const agentMessages = () =>
-      db
-        .select()
-        .from(messages)
-        .where(and(eq(messages.ticketId, ticket.id), eq(messages.internal, false), eq(messages.authorKind, 'agent')))
-        .orderBy(asc(messages.createdAt))
-        .all();
+    const agentMessages = () => q.publicMessages.all({ ticketId: ticket.id }).filter((m) => m.authorKind === 'agent');
     switch (email.kind as EmailKind) {
       case 'receipt':
-        return db.select().from(messages).where(and(eq(messages.ticketId, ticket.id), eq(messages.internal, false))).orderBy(asc(messages.createdAt)).limit(1).all();
+        return q.publicMessages.all({ ticketId: ticket.id }).slice(0, 1);
       case 'reply': {
         const since = Math.max(Number(data.since ?? 0), (ticket.customerReadAt ?? -1) + 1);
         const unread = agentMessages().filter((m) => m.createdAt >= since);
@@ -205,6 +245,21 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
     return tokens;
   }
 
+  /** What one email says, with its links; null (and the row deleted) when it has nothing left to say. */
+  function prepareOne(email: EmailRow, now: number): PreparedEmail | null {
+    const site = siteById(email.siteId);
+    const ticket = email.ticketId ? ticketById(email.ticketId) ?? null : null;
+    const state = site ? addressState(site.id, email.to) : null;
+    const gone = !site || (email.ticketId !== null && (!ticket || ticket.status === 'spam' || ticket.status === 'deleted'));
+    const content = !gone && ticket ? contentOf(email, ticket) : [];
+    if (gone || content === null || state?.unsubscribedAt != null) {
+      db.delete(emails).where(eq(emails.id, email.id)).run();
+      return null;
+    }
+    const thread = ticket ? q.thread.all({ ticketId: ticket.id }).flatMap((e) => (e.messageId ? [e.messageId] : [])) : [];
+    return { email, site, ticket, messages: content, thread, tokens: tokensFor(email, site, ticket, now), proven: state?.provenAt != null };
+  }
+
   return {
     /** Turns queuing on with these caps (a server with SMTP configured), or off with null. */
     setLimits(value: MailLimits | null) {
@@ -243,55 +298,25 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
         return true;
       }),
 
-    /** Leases up to `limit` due emails, oldest first, so no other worker sends them meanwhile. */
-    claimDue: async (now: number, limit: number, leaseMs: number) =>
-      immediate(() => {
-        const due = db
-          .select()
-          .from(emails)
-          .where(and(eq(emails.status, 'queued'), lte(emails.nextAttemptAt, now)))
-          .orderBy(asc(emails.nextAttemptAt), sql`${emails}.rowid`)
-          .limit(limit)
-          .all();
-        for (const email of due) db.update(emails).set({ nextAttemptAt: now + leaseMs }).where(eq(emails.id, email.id)).run();
-        return due.map((e) => e.id);
-      }),
-
     /**
-     * Reads what one email says and makes its links, in one transaction. Null when it
-     * has nothing left to say (read, withdrawn, unsubscribed, ticket gone): it is dropped.
+     * Leases the oldest due email and reads what it says (making its links), in one
+     * transaction, so no other worker sends it meanwhile. An email with nothing left to
+     * say (read, withdrawn, unsubscribed, ticket gone) is dropped on the way. Null: none due.
      */
-    prepare: async (emailId: string, now: number): Promise<PreparedEmail | null> =>
+    claimNext: async (now: number, leaseMs: number): Promise<PreparedEmail | null> =>
       immediate(() => {
-        const email = db.select().from(emails).where(eq(emails.id, emailId)).get();
-        if (!email || email.status !== 'queued') return null;
-        const site = siteById(email.siteId);
-        const ticket = email.ticketId ? ticketById(email.ticketId) ?? null : null;
-        const state = site ? addressState(site.id, email.to) : null;
-        const gone = !site || (email.ticketId !== null && (!ticket || ticket.status === 'spam' || ticket.status === 'deleted'));
-        const content = !gone && ticket ? contentOf(email, ticket) : [];
-        if (gone || content === null || state?.unsubscribedAt != null) {
-          db.delete(emails).where(eq(emails.id, email.id)).run();
-          return null;
+        for (;;) {
+          const email = q.nextDue.get({ now });
+          if (!email) return null;
+          q.lease.run({ id: email.id, until: now + leaseMs });
+          const prepared = prepareOne(email, now);
+          if (prepared) return prepared;
         }
-        const thread = ticket
-          ? db
-              .select({ messageId: emails.messageId })
-              .from(emails)
-              .where(and(eq(emails.ticketId, ticket.id), eq(emails.status, 'sent')))
-              .orderBy(asc(emails.sentAt))
-              .all()
-              .flatMap((e) => (e.messageId ? [e.messageId] : []))
-          : [];
-        return { email, site, ticket, messages: content, thread, tokens: tokensFor(email, site, ticket, now), proven: state?.provenAt != null };
       }),
 
     recordSent: async (id: string, now: number, messageId: string) =>
       immediate(() => {
-        db.update(emails)
-          .set({ status: 'sent', sentAt: now, messageId, lastError: null, attempts: sql`${emails.attempts} + 1` })
-          .where(eq(emails.id, id))
-          .run();
+        q.sent.run({ id, at: now, messageId });
       }),
 
     /** A failed attempt: try again at `retryAt`, or give up (null) and tell the site's webhooks. */

@@ -8,6 +8,7 @@ import { scale } from './scale.js';
 import { bundleSizes } from './size.js';
 import { throughput } from './throughput.js';
 import { webhooks } from './webhooks.js';
+import { email } from './email.js';
 
 const quick = process.argv.includes('--quick');
 const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
@@ -73,6 +74,12 @@ for (const r of results.webhooks.rows) {
     `   ${results.webhooks.events} events, ${r.stalling ? 'third endpoint stalling' : 'all three healthy (baseline)'}: ${r.delivered}/${r.expected} delivered, ${r.perSecond} deliveries/s; lag p50 ${r.lagP50} ms, p99 ${r.lagP99} ms`,
   );
 }
+
+console.log('\n8. Email through the outbox (receipts to a local SMTP server; baseline: the same emails straight to nodemailer, same pool)');
+results.email = await email({ quick });
+const e = results.email;
+console.log(`   ${e.count} queued emails drained at ${e.perSecond}/s with ${e.concurrency} connections; baseline ${e.baselinePerSecond}/s; ratio ${e.ratio}`);
+console.log(`   at a steady ${e.rate} tickets/s: commit -> SMTP accept p50 ${e.lagP50} ms, p99 ${e.lagP99} ms`);
 
 mkdirSync('test/bench/results', { recursive: true });
 writeFileSync('test/bench/results/latest.json', JSON.stringify(results, null, 2));
