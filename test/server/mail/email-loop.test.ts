@@ -320,3 +320,81 @@ describe('a sign-in link', () => {
     expect(new URL(res.headers.get('location')!).origin).toBe(PUBLIC);
   });
 });
+
+describe('links are safe', () => {
+  it('change nothing when only opened (GET or HEAD): the address stays unproven, the ticket as it was, the subscription on', async () => {
+    const seen = smtp.mails.length;
+    const agent = await t.agent();
+    const { ticket } = await openTicket('scan@example.test');
+    const [receipt] = await deliver('scan@example.test', seen);
+    const view = linkIn(receipt!, /^View your ticket/);
+    const unsubscribe = local(/List-Unsubscribe:\s+<([^>]+)>/.exec(receipt!.raw)![1]!);
+    for (const url of [view, unsubscribe]) {
+      expect((await fetch(url)).status).toBe(200);
+      expect((await fetch(url, { method: 'HEAD' })).status).toBe(200);
+    }
+    await agent.api.agent.tickets.reply.mutate({ ticketId: ticket.id, message: 'Scanners see nothing' });
+    expect(await deliver('scan@example.test', seen + 1)).toHaveLength(0);
+    await openTicket('scan@example.test');
+    expect(await deliver('scan@example.test', seen + 1)).toHaveLength(1);
+  });
+
+  it('a code from one site does not sign in on another, and is not spent by trying', async () => {
+    const seen = smtp.mails.length;
+    await openTicket('two@example.test');
+    const back = await prove((await deliver('two@example.test', seen))[0]!);
+    const code = new URLSearchParams(back.hash.slice(1)).get('closeloop_code')!;
+    const other = await t.otherSite();
+    const api = t.client(() => ({}));
+    await expect(api.session.exchangeEmailCode.mutate({ siteKey: other.siteKey, code })).rejects.toMatchObject({ data: { code: 'UNAUTHORIZED' } });
+    await expect(api.session.exchangeEmailCode.mutate({ siteKey: t.site.siteKey, code })).resolves.toMatchObject({ token: expect.stringMatching(/^cls_/) });
+  });
+});
+
+describe('one address, one set of tickets', () => {
+  it('a verified customer with the address sees the tickets opened anonymously with it, and an email session follows them live', async () => {
+    const seen = smtp.mails.length;
+    const anonymous = await openTicket('piret@example.test');
+    const verified = await t.customer({ userId: 'piret-1', email: 'Piret@example.test' });
+    const list = await verified.api.tickets.list.query();
+    expect(list.items.map((i) => i.id)).toContain(anonymous.ticket.id);
+
+    const back = await prove((await deliver('piret@example.test', seen))[0]!);
+    const code = new URLSearchParams(back.hash.slice(1)).get('closeloop_code')!;
+    const session = await t.client(() => ({})).session.exchangeEmailCode.mutate({ siteKey: t.site.siteKey, code });
+    const device = t.client(() => ({ authorization: `Bearer ${session.token}` }));
+    const events: string[] = [];
+    const got = waiter();
+    const lastEventId = String(await t.store.maxEventId());
+    const sub = device.tickets.onChange.subscribe({ lastEventId }, {
+      onData: (d) => {
+        const item = d.data as { ticketId: string; type: string };
+        events.push(`${item.ticketId}:${item.type}`);
+        got.poke();
+      },
+    });
+    const agent = await t.agent();
+    await agent.api.agent.tickets.reply.mutate({ ticketId: anonymous.ticket.id, message: 'Seen from your phone too' });
+    await got.until(() => events.includes(`${anonymous.ticket.id}:replied`), 'the reply, live');
+    sub.unsubscribe();
+  });
+});
+
+describe('per site, per address', () => {
+  it('caps even a proven address at 20 emails an hour, and sends nothing for a site with notifications off', async () => {
+    const seen = smtp.mails.length;
+    const agent = await t.agent();
+    for (let i = 0; i < 22; i++) await agent.api.agent.tickets.create.mutate({ customer: { id: 'busy', email: 'busy@example.test' }, subject: `Order ${i}`, message: 'x' });
+    expect(await deliver('busy@example.test', seen)).toHaveLength(20);
+    await agent.api.agent.site.update.mutate({ notifications: { enabled: false } });
+    await agent.api.agent.tickets.create.mutate({ customer: { id: 'quiet', email: 'quiet@example.test' }, subject: 'Hello', message: 'x' });
+    expect(await deliver('quiet@example.test', seen)).toHaveLength(0);
+    await agent.api.agent.site.update.mutate({ notifications: { enabled: true, senderName: 'Shop Help', accentColor: '#aa3300' } });
+    await agent.api.agent.tickets.create.mutate({ customer: { id: 'styled', email: 'styled@example.test' }, subject: 'Hello', message: 'x', locale: 'it' });
+    const [styled] = await deliver('styled@example.test', seen);
+    expect(styled!.parsed.from?.value[0]).toMatchObject({ name: 'Shop Help' });
+    expect(styled!.parsed.html).toContain('#aa3300');
+    expect(styled!.parsed.text).toContain('Abbiamo ricevuto la tua richiesta');
+    t.clock.advance(HOUR);
+  });
+});
