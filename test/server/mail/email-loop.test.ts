@@ -366,7 +366,12 @@ describe('one address, one set of tickets', () => {
     const events: string[] = [];
     const got = waiter();
     const lastEventId = String(await t.store.maxEventId());
+    let started = false;
     const sub = device.tickets.onChange.subscribe({ lastEventId }, {
+      onStarted: () => {
+        started = true;
+        got.poke();
+      },
       onData: (d) => {
         const item = d.data as { ticketId: string; type: string };
         events.push(`${item.ticketId}:${item.type}`);
@@ -374,8 +379,12 @@ describe('one address, one set of tickets', () => {
       },
     });
     const agent = await t.agent();
+    await got.until(() => started, 'the stream to open');
     await agent.api.agent.tickets.reply.mutate({ ticketId: anonymous.ticket.id, message: 'Seen from your phone too' });
     await got.until(() => events.includes(`${anonymous.ticket.id}:replied`), 'the reply, live');
+    // The hub is warm now (its first change wakes every stream): the next one must find this stream by itself.
+    await agent.api.agent.tickets.resolve.mutate({ ticketId: anonymous.ticket.id });
+    await got.until(() => events.includes(`${anonymous.ticket.id}:resolved`), 'the resolution, live');
     sub.unsubscribe();
   });
 });
