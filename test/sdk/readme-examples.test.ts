@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentClient, createCustomerClient } from '../../sdk/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-const EXAMPLES = ['identify-user.ts', 'create-ticket.ts', 'answer-and-resolve.ts', 'receive-webhook.ts'];
+const EXAMPLES = ['identify-user.ts', 'create-ticket.ts', 'answer-and-resolve.ts', 'receive-webhook.ts', 'email-setup.ts'];
 const read = (file: string) => readFileSync(join(import.meta.dirname, file), 'utf8');
 
 describe('the README’s SDK examples', () => {
@@ -63,5 +63,12 @@ describe('the README’s SDK examples', () => {
     refused.close();
     expect(res.status).toBe(401);
     expect(heard).not.toContain('forged');
+  });
+
+  it('set up email and read the failures from the log', async () => {
+    const { emailSetup } = await import('./examples/email-setup.js');
+    expect(await emailSetup()).toEqual([]);
+    const agent = createAgentClient({ url: t.url, secretKey: t.site.secretKey });
+    expect((await agent.site.get()).notifications).toMatchObject({ enabled: true, portalUrl: 'https://shop.example/help', senderName: 'Shop support', replyDelayMinutes: 5 });
   });
 });
