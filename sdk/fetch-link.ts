@@ -2,8 +2,7 @@
  * A tRPC link that makes one plain fetch per call: a query is a GET, a mutation
  * a POST of JSON. It is what the customer client (and so the widget) needs and
  * no more: no batching, streaming or transformers, which keeps tRPC's general
- * HTTP machinery (about 1.5 KB gzip) out of the widget's bundle.
- * @internal
+ * HTTP machinery (about 1.3 KB gzip) out of the widget's bundle.
  */
 import { TRPCClientError, type TRPCLink } from '@trpc/client';
 import { observable } from '@trpc/server/observable';
@@ -12,6 +11,7 @@ import type { LinkOptions } from './transport.js';
 
 type Answer = { result: { data: unknown } } | { error: { message: string; code: number; data?: unknown } };
 
+/** @internal (typed by the router: kept out of the published declarations) */
 export const fetchLink =
   (opts: LinkOptions): TRPCLink<AppRouter> =>
   () =>

@@ -20,12 +20,15 @@ export interface MailTransport {
   close(): void;
 }
 
-export function smtpTransport(config: MailConfig, concurrency: number): MailTransport {
+export function smtpTransport(config: MailConfig, concurrency: number, onError: (error: unknown) => void = () => undefined): MailTransport {
   // The URL's query sets the same options; these are the defaults it can override.
   const url = new URL(config.smtpUrl);
   const defaults = { pool: 'true', maxConnections: String(concurrency), connectionTimeout: '10000', greetingTimeout: '10000', socketTimeout: '30000' };
   for (const [name, value] of Object.entries(defaults)) if (!url.searchParams.has(name)) url.searchParams.set(name, value);
-  return nodemailer.createTransport(url.toString()) as unknown as MailTransport;
+  const transport = nodemailer.createTransport(url.toString());
+  // A pooled connection that dies between emails reports here, not to a send: it must not crash the process.
+  transport.on('error', onError);
+  return transport as unknown as MailTransport;
 }
 
 /** Whether SMTP refused for good: a 5xx reply. Anything else (4xx, no connection) may pass later. */
@@ -48,7 +51,7 @@ export function createMailWorker(deps: {
   logError?: (message: string, error: unknown) => void;
 }) {
   const { concurrency } = deps.config;
-  const transport = deps.transport ?? smtpTransport(deps.config, concurrency);
+  const transport = deps.transport ?? smtpTransport(deps.config, concurrency, (error) => deps.logError?.('closeloop: an SMTP connection failed', error));
   const { store, now, config } = deps;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;

@@ -47,12 +47,14 @@ export function renderEmail(prepared: PreparedEmail, config: MailConfig, options
   const accent = settings.accentColor ?? DEFAULT_ACCENT;
   const url = (purpose: keyof typeof tokens) => (tokens[purpose] ? linkUrl(config, tokens[purpose]) : null);
   const say = (key: keyof MailTexts, values: Record<string, string> = {}) => t.say(key, { site: site.name, ...values });
+  // An agent signs with their name when they have one; the site's name otherwise.
+  const authorOf = (m: { authorId: string | null }) => (m.authorId && prepared.authors[m.authorId]) || site.name;
 
   const blocks: Block[] = [];
   const hello = ticket?.contactName ? say('hello', { name: ticket.contactName }) : say('helloAnonymous');
   const view = url('view');
   const quotes = () => {
-    for (const m of prepared.messages) blocks.push({ kind: 'quote', text: m.body, author: m.authorKind === 'agent' ? site.name : '' });
+    for (const m of prepared.messages) blocks.push({ kind: 'quote', text: m.body, author: m.authorKind === 'agent' ? authorOf(m) : '' });
   };
   let subject = ticket ? `Re: ${ticket.subject}` : '';
 
@@ -65,7 +67,7 @@ export function renderEmail(prepared: PreparedEmail, config: MailConfig, options
       if (view) blocks.push({ kind: 'button', links: [{ label: say('viewTicket'), url: view, primary: true }] });
       break;
     case 'reply':
-      blocks.push({ kind: 'p', text: say('replyIntro', { agent: site.name }) });
+      blocks.push({ kind: 'p', text: say('replyIntro', { agent: prepared.messages.length ? authorOf(prepared.messages[prepared.messages.length - 1]!) : site.name }) });
       quotes();
       if (view) blocks.push({ kind: 'p', text: options.replyByEmail ? say('replyHint') : '' }, { kind: 'button', links: [{ label: say('viewTicket'), url: view, primary: false }] });
       break;

@@ -13,7 +13,7 @@ import { siteRules, ticketState } from '../tickets/ticket-state.js';
 import { emailEntry } from '../mail/email-entry.js';
 import { newId, randomChunk, sha256 } from './ids.js';
 import type { Db } from './open-database.js';
-import { emailAddresses, emails, emailTokens, messages, tickets, type sites } from './schema.js';
+import { agents, emailAddresses, emails, emailTokens, messages, tickets, type sites } from './schema.js';
 
 import type { ActorRef, Applied, Decide } from './store.js';
 
@@ -51,6 +51,8 @@ export interface PreparedEmail {
   tokens: Partial<Record<TokenPurpose, string>>;
   /** Whether the address is proven (an unproven one is told how to prove it). */
   proven: boolean;
+  /** The names of the agents who wrote the quoted messages, by id. */
+  authors: Record<string, string>;
 }
 
 export type LinkState =
@@ -257,7 +259,9 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
       return null;
     }
     const thread = ticket ? q.thread.all({ ticketId: ticket.id }).flatMap((e) => (e.messageId ? [e.messageId] : [])) : [];
-    return { email, site, ticket, messages: content, thread, tokens: tokensFor(email, site, ticket, now), proven: state?.provenAt != null };
+    const agentIds = [...new Set(content.flatMap((m) => (m.authorKind === 'agent' && m.authorId ? [m.authorId] : [])))];
+    const authors = agentIds.length ? Object.fromEntries(db.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, agentIds)).all().map((a) => [a.id, a.name])) : {};
+    return { email, site, ticket, messages: content, thread, tokens: tokensFor(email, site, ticket, now), proven: state?.provenAt != null, authors };
   }
 
   return {

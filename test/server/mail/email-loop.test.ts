@@ -91,7 +91,8 @@ describe('a customer who left the page', () => {
     const [reply] = await deliver('ana@example.test', seen + 1);
     expect(reply!.parsed.subject).toBe('Re: Parcel <b>late</b>');
     expect(reply!.parsed.inReplyTo).toBe(receipt!.parsed.messageId);
-    expect(reply!.parsed.text).toContain('> Tracking: <ABC>');
+    expect(reply!.parsed.text).toContain('Ada replied to your request:');
+    expect(reply!.parsed.text).toMatch(/Ada:\n> Tracking: <ABC>/);
     expect(reply!.parsed.html).toContain('Tracking: &lt;ABC&gt;');
   });
 
