@@ -82,3 +82,29 @@ export function useWidgetServer(use: (t: TestServer) => void, mounted: () => Mou
     localStorage.clear();
   });
 }
+
+/**
+ * The portal as a page mounts it (`Closeloop('mount', target)`), for a test file: `open()` mounts
+ * it and returns queries inside its shadow root; the page is cleaned after each test.
+ */
+export function usePortal(options: Parameters<typeof useTestServer>[1] = {}) {
+  let t: TestServer;
+  let w: Mounted | undefined;
+  let target: HTMLElement | undefined;
+  useWidgetServer((server) => (t = server), () => w, options);
+  afterEach(() => target?.remove());
+  return {
+    server: () => t,
+    unmount() {
+      w?.unmount();
+      target?.remove();
+    },
+    open() {
+      w = mountWidget(t);
+      target = document.createElement('section');
+      document.body.appendChild(target);
+      w.run('mount', target);
+      return within(target.querySelector('closeloop-portal')!.shadowRoot!.firstElementChild as HTMLElement);
+    },
+  };
+}

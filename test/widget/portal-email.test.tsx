@@ -5,12 +5,11 @@
  * email, follows it, and lands back on the portal signed in to every ticket of
  * that address, including the one opened anonymously elsewhere.
  */
-import { fireEvent, within } from '@testing-library/preact';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fireEvent } from '@testing-library/preact';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpCatcher, type SmtpCatcher } from '../../demo/backend/smtp-catcher.js';
 import { backendFetch } from '../helpers/backend-fetch.js';
-import type { TestServer } from '../helpers/test-server.js';
-import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
+import { usePortal } from './mount-widget.js';
 
 let smtp: SmtpCatcher;
 beforeAll(async () => {
@@ -19,24 +18,14 @@ beforeAll(async () => {
 afterAll(() => smtp.close());
 
 describe('the portal on a new device', () => {
-  let t: TestServer;
-  let w: Mounted;
-  let target: HTMLElement | undefined;
-  useWidgetServer((server) => (t = server), () => w, {
+  const page = usePortal({
     // Read when the server starts, after the catcher has its port.
     mail: { get smtpUrl() { return smtp.url; }, from: 'support@shop.test', publicUrl: 'http://support.test', intervalMs: 0 },
   });
-  afterEach(() => target?.remove());
-
-  const mountPortal = () => {
-    w = mountWidget(t);
-    target = document.createElement('section');
-    document.body.appendChild(target);
-    w.run('mount', target);
-    return within(target.querySelector('closeloop-portal')!.shadowRoot!.firstElementChild as HTMLElement);
-  };
+  const mountPortal = page.open;
 
   it('asks for an address, says the same whatever it is, and signs in with the link it sends', async () => {
+    const t = page.server();
     const elsewhere = await t.customer();
     await elsewhere.api.tickets.create.mutate({ subject: 'Lost parcel', message: 'Where is it?', email: 'mari@example.test' });
 
@@ -56,8 +45,7 @@ describe('the portal on a new device', () => {
     const back = new URL(landed.headers.get('location')!);
     expect(`${back.origin}${back.pathname}`).toBe('http://shop.test/help');
 
-    w.unmount();
-    target?.remove();
+    page.unmount();
     window.location.hash = back.hash;
     portal = mountPortal();
     expect(await portal.findByText('Lost parcel')).toBeTruthy();

@@ -1,24 +1,12 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options { "url": "http://shop.test/" }
-import { fireEvent, within } from '@testing-library/preact';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { TestServer } from '../helpers/test-server.js';
-import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
+import { fireEvent } from '@testing-library/preact';
+import { describe, expect, it } from 'vitest';
+import { usePortal } from './mount-widget.js';
 
 describe('the portal', () => {
-  let t: TestServer;
-  let w: Mounted;
-  let target: HTMLElement | undefined;
-  useWidgetServer((server) => (t = server), () => w);
-  afterEach(() => target?.remove());
-
-  const mountPortal = () => {
-    w = mountWidget(t);
-    target = document.createElement('section');
-    document.body.appendChild(target);
-    w.run('mount', target);
-    return within(target.querySelector('closeloop-portal')!.shadowRoot!.firstElementChild as HTMLElement);
-  };
+  const page = usePortal();
+  const mountPortal = page.open;
 
   it('greets a first-time visitor with the empty state, not “no ticket matches”', async () => {
     const portal = mountPortal();
