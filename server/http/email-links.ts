@@ -78,10 +78,15 @@ export function createEmailLinks(deps: Deps) {
     };
   }
 
-  function problem(res: http.ServerResponse, state: Extract<LinkState, { ok: false }>) {
-    const { base, say } = pageFor(null, state.token?.locale ?? 'en');
-    const used = state.problem === 'used';
-    send(res, used ? 409 : 410, { ...base, title: say(used ? 'used' : 'expired'), text: say('expiredHint') });
+  /** An unknown, used or expired link: said plainly, with the way on where the link's site is known. */
+  async function problem(res: http.ServerResponse, state: Extract<LinkState, { ok: false }>) {
+    const site = state.token ? await store.getSite(state.token.siteId) : null;
+    const { base, say } = pageFor(site, state.token?.locale ?? 'en');
+    const link = site ? { label: say('backToSupport'), url: portalUrlOf(site, deps.publicUrl) } : undefined;
+    if (state.problem === 'used') return send(res, 409, { ...base, title: say('used'), link });
+    // A reopen link outlives its window only to say where to go instead: a follow-up.
+    if (state.token?.purpose === 'reopen') return send(res, 410, { ...base, title: say('reopenWindowEnded'), link });
+    send(res, 410, { ...base, title: say('expired'), text: say('expiredHint'), link });
   }
 
   /** The question a GET shows, or what already makes the link moot. */
@@ -112,7 +117,7 @@ export function createEmailLinks(deps: Deps) {
       case 'unsubscribe':
         return send(res, 200, { ...base, title: say('unsubscribeQuestion', { address: token.address }), form: { button: say('unsubscribe') } });
       default:
-        return problem(res, { ok: false, problem: 'unknown', token });
+        return problem(res, { ok: false, problem: 'unknown', token: null });
     }
   }
 
@@ -177,7 +182,7 @@ export function createEmailLinks(deps: Deps) {
     if (!raw) return false;
     if (req.method === 'GET' || req.method === 'HEAD') {
       const state = await store.emails.openLink(raw, now());
-      if (!state.ok) problem(res, state);
+      if (!state.ok) await problem(res, state);
       else question(res, state);
       return true;
     }

@@ -264,6 +264,24 @@ describe('auto-close', () => {
     expect(await done.text()).toContain('Ticket reopened.');
     expect((await agent.api.agent.tickets.get.query({ ticketId: ticket.id })).ticket.status).toBe('open');
   });
+
+  it('after the reopen window, the link says where to go instead: a follow-up from the support page', async () => {
+    const seen = smtp.mails.length;
+    const agent = await t.agent();
+    const { ticket } = await openTicket('late@example.test');
+    await prove((await deliver('late@example.test', seen))[0]!);
+    const before = smtp.mails.length;
+    await agent.api.agent.tickets.resolve.mutate({ ticketId: ticket.id });
+    t.clock.advance(3 * DAY);
+    await t.server.sweep();
+    const closed = (await deliver('late@example.test', before)).find((m) => /did not hear back/.test(m.parsed.text ?? ''))!;
+    t.clock.advance(31 * DAY);
+    const page = await fetch(linkIn(closed, /^Reopen the ticket/));
+    expect(page.status).toBe(410);
+    const html = await page.text();
+    expect(html).toContain('This ticket was closed too long ago to reopen. Open it to start a follow-up instead.');
+    expect(html).toContain(`href="${PUBLIC}/portal/${t.site.siteKey}"`);
+  });
 });
 
 describe('when SMTP refuses', () => {
