@@ -13,7 +13,7 @@ export function EmailSignIn({ c }: { c: Controller }) {
   if (!c.emailSignIn()) return null;
   if (sent) {
     return (
-      <p class="notice" role="status">
+      <p class="notice info" role="status">
         {t('signInSent', { email: email.trim() })}
       </p>
     );
