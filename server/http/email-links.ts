@@ -11,14 +11,12 @@ import type { Command } from '../lifecycle/lifecycle.js';
 import { linkPage, linkPageHeaders, type LinkPage } from '../mail/link-page.js';
 import { translator, type MailTexts } from '../mail/mail-texts.js';
 import { notificationsOf } from '../mail/notification-settings.js';
-import type { LinkState } from '../store/email-store.js';
+import type { LinkPlan, LinkState, OpenLink } from '../store/email-store.js';
 import type { SiteRow, Store, TicketRow } from '../store/store.js';
 import { decider } from '../tickets/act.js';
 
 const PATH = /^\/e\/([0-9a-f]{1,100})$/;
 const MAX_FORM_BYTES = 64 * 1024;
-
-type OpenLink = Extract<LinkState, { ok: true }>;
 
 /** The link's action is for a resolution or closure that is no longer the ticket's. */
 class Withdrawn extends Error {}
@@ -129,7 +127,6 @@ export function createEmailLinks(deps: Deps) {
     const { site, token } = opened;
     const { t, base, say } = pageFor(site, token.locale);
     const portal = portalUrlOf(site, deps.publicUrl);
-    const customer = { kind: 'customer' as const, id: opened.ticket?.customerId ?? '' };
     const command = (): Command | null => {
       if (token.purpose === 'confirm') return { action: 'confirmResolution', rating: undefined, comment: undefined };
       if (token.purpose === 'reject') return { action: 'rejectResolution', body: form.get('message')?.trim() ?? '' };
@@ -140,24 +137,25 @@ export function createEmailLinks(deps: Deps) {
       return send(res, 422, { ...base, title: say('missingText'), form: { button: say('reject'), field: { name: 'message', label: say('rejectQuestion'), required: true } } });
     }
     try {
-      const used = await store.emails.useLink(raw, at, (link, apply) => {
+      const used = await store.emails.useLink(raw, at, (link): LinkPlan => {
         const cmd = command();
         if (cmd) {
-          const decide = decider(cmd, customer, at);
-          return { applied: apply((ticket, s) => {
-            if (!current(link, ticket)) throw new Withdrawn();
-            return decide(ticket, s);
-          }), code: null };
+          const decide = decider(cmd, { kind: 'customer', id: link.ticket?.customerId ?? null }, at);
+          return {
+            kind: 'ticket',
+            // Checked on the ticket as it is inside the transaction: a link acts only on what it was sent for.
+            decide: (ticket, s) => {
+              if (!current(link, ticket)) throw new Withdrawn();
+              return decide(ticket, s);
+            },
+          };
         }
-        if (token.purpose === 'unsubscribe') {
-          store.emails.unsubscribe(site.id, token.address, at);
-          return { applied: null, code: null };
-        }
-        if (token.purpose === 'view' || token.purpose === 'sign_in') return { applied: null, code: store.emails.issueCode(site, token.address, token.locale, at) };
+        if (token.purpose === 'unsubscribe') return { kind: 'unsubscribe' };
+        if (token.purpose === 'view' || token.purpose === 'sign_in') return { kind: 'code' };
         throw new Withdrawn();
       });
       if (!used.ok) return problem(res, used);
-      const { applied, code } = used.result;
+      const { applied, code } = used;
       if (applied) deps.changed();
       if (code) {
         const target = new URL(token.returnUrl ?? portal);

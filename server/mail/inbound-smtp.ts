@@ -68,9 +68,10 @@ export async function startInboundSmtp(options: InboundOptions) {
       const token = replyToken(rcpt.address, replyDomain);
       if (!token) continue;
       const at = now();
-      const used = await store.emails.useLink(token, at, (link, apply) =>
-        apply(decider({ action: 'reply', body: text.slice(0, 20_000) }, { kind: 'customer', id: link.ticket?.customerId ?? null }, at)),
-      );
+      const used = await store.emails.useLink(token, at, (link) => ({
+        kind: 'ticket',
+        decide: decider({ action: 'reply', body: text.slice(0, 20_000) }, { kind: 'customer', id: link.ticket?.customerId ?? null }, at),
+      }));
       if (!used.ok) throw refuse(550, 'This reply address is unknown or no longer valid');
     }
     options.changed();

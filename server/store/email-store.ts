@@ -70,8 +70,23 @@ interface Deps {
   apply: (ticket: TicketRow, site: SiteRow, actor: ActorRef, decide: Decide) => Applied;
 }
 
-/** What a link's action gets: the link, and a way to change its ticket in the same transaction. */
-export type LinkAction<T> = (link: Extract<LinkState, { ok: true }>, apply: (decide: Decide) => Applied) => T;
+export type OpenLink = Extract<LinkState, { ok: true }>;
+
+/**
+ * What acting on a link does, decided from the link as it is now: change its ticket
+ * (as the customer, through the lifecycle), stop the address's email, or hand out a
+ * one-time portal code. A plan, not a callback into the database, so any store can
+ * carry it out inside its own transaction.
+ */
+export type LinkPlan = { kind: 'ticket'; decide: Decide } | { kind: 'unsubscribe' } | { kind: 'code' };
+
+export interface LinkDone {
+  ok: true;
+  /** The ticket change, for a `ticket` plan. */
+  applied: Applied | null;
+  /** The one-time portal code, for a `code` plan. */
+  code: string | null;
+}
 
 export function createEmailStore({ db, immediate, siteById, ticketById, enqueueWebhook, apply }: Deps) {
   /** Null: mail is off (no SMTP configured), and nothing is queued. */
@@ -361,34 +376,48 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
      * many uses) spent, its address is proven, and `decide` runs on the ticket as it is
      * now. `decide` may throw a DomainError: then nothing is written, the token included.
      */
-    useLink: async <T>(raw: string, now: number, act: LinkAction<T>): Promise<Extract<LinkState, { ok: false }> | { ok: true; result: T }> =>
+    /**
+     * Acts on a link in one transaction: the token is checked and (unless it serves many
+     * uses) spent, its address is proven, and the plan made from the link as it is now is
+     * carried out. A plan's `decide` may throw a DomainError: then nothing is written, the
+     * token included.
+     */
+    useLink: async (raw: string, now: number, plan: (link: OpenLink) => LinkPlan): Promise<Extract<LinkState, { ok: false }> | LinkDone> =>
       immediate(() => {
         const state = tokenState(raw, now);
         if (!state.ok) return state;
-        const customer = { kind: 'customer' as const, id: state.ticket?.customerId ?? null };
-        const result = act(state, (decide) => {
-          if (!state.ticket) throw new Error(`a ${state.token.purpose} link has no ticket`);
-          return apply(state.ticket, state.site, customer, decide);
-        });
-        if (state.token.purpose !== 'view' && state.token.purpose !== 'reply') {
-          db.update(emailTokens).set({ usedAt: now }).where(eq(emailTokens.hash, state.token.hash)).run();
+        const { token, site, ticket } = state;
+        const done: LinkDone = { ok: true, applied: null, code: null };
+        const chosen = plan(state);
+        if (chosen.kind === 'ticket') {
+          if (!ticket) throw new Error(`a ${token.purpose} link has no ticket`);
+          done.applied = apply(ticket, site, { kind: 'customer', id: ticket.customerId }, chosen.decide);
+        } else if (chosen.kind === 'unsubscribe') {
+          db.insert(emailAddresses)
+            .values({ siteId: site.id, address: token.address, unsubscribedAt: now })
+            .onConflictDoUpdate({ target: [emailAddresses.siteId, emailAddresses.address], set: { unsubscribedAt: now } })
+            .run();
+          db.delete(emails).where(and(eq(emails.siteId, site.id), eq(emails.to, token.address), eq(emails.status, 'queued'))).run();
+        } else {
+          done.code = issueToken({ purpose: 'code', siteId: site.id, ticketId: null, address: token.address, locale: token.locale, expiresAt: now + TOKEN_LIFETIME.code, at: now });
         }
-        proveAddress(state.site.id, state.token.address, now);
-        return { ok: true as const, result };
+        if (token.purpose !== 'view' && token.purpose !== 'reply') db.update(emailTokens).set({ usedAt: now }).where(eq(emailTokens.hash, token.hash)).run();
+        proveAddress(site.id, token.address, now);
+        return done;
       }),
 
-    /** Inside a transaction: a one-time code for the portal, for the address a link proved. */
-    issueCode: (site: SiteRow, address: string, locale: string, now: number) =>
-      issueToken({ purpose: 'code', siteId: site.id, ticketId: null, address, locale, expiresAt: now + TOKEN_LIFETIME.code, at: now }),
-
-    /** Inside a transaction: stops this site's email to the address. */
-    unsubscribe(siteId: string, address: string, now: number) {
-      db.insert(emailAddresses)
-        .values({ siteId, address, unsubscribedAt: now })
-        .onConflictDoUpdate({ target: [emailAddresses.siteId, emailAddresses.address], set: { unsubscribedAt: now } })
-        .run();
-      db.delete(emails).where(and(eq(emails.siteId, siteId), eq(emails.to, address), eq(emails.status, 'queued'))).run();
-    },
+    /**
+     * Spends a portal code, in one transaction, and hands its address to `start` (which
+     * writes the new session there); null when the code is unknown, used, expired or of
+     * another site (then nothing is spent).
+     */
+    spendCode: async <T>(raw: string, siteId: string, now: number, start: (address: string) => T): Promise<T | null> =>
+      immediate(() => {
+        const state = tokenState(raw, now);
+        if (!state.ok || state.token.purpose !== 'code' || state.site.id !== siteId) return null;
+        db.update(emailTokens).set({ usedAt: now }).where(eq(emailTokens.hash, state.token.hash)).run();
+        return start(state.token.address);
+      }),
 
     /** The ticket a reply address belongs to, if its token is known (checked at SMTP time). */
     replyTarget: async (raw: string, now: number) => {

@@ -456,21 +456,14 @@ export function createStore(path: string, options: StoreOptions = {}) {
      */
     startEmailSession: async (siteId: string, code: string, now: number) => {
       const token = newId('cls', 32);
-      const used = await emails
-        .useLink(code, now, ({ token: link, site }) => {
-          // Thrown, so a code for another purpose or site is not spent either.
-          if (link.purpose !== 'code' || site.id !== siteId) throw notFound();
-        const customer = db.insert(customers).values({ id: newId('cus'), siteId, email: link.address, createdAt: now }).returning().get();
+      const customer = await emails.spendCode(code, siteId, now, (address) => {
+        const row = db.insert(customers).values({ id: newId('cus'), siteId, email: address, createdAt: now }).returning().get();
         db.insert(customerSessions)
-          .values({ id: newId('ses'), siteId, customerId: customer.id, tokenHash: sha256(token), verified: false, provenEmail: link.address, createdAt: now })
+          .values({ id: newId('ses'), siteId, customerId: row.id, tokenHash: sha256(token), verified: false, provenEmail: address, createdAt: now })
           .run();
-          return customer;
-        })
-        .catch((error: unknown) => {
-          if (error instanceof DomainError) return null;
-          throw error;
-        });
-      return used?.ok && 'result' in used ? { token, customer: used.result } : null;
+        return row;
+      });
+      return customer ? { token, customer } : null;
     },
 
     /** A live session with its customer and site, in one query (every customer call starts here). */
