@@ -3,13 +3,14 @@
  * page of another origin with the real script tag on a second, and the system
  * Chromium driven by playwright-core. No browser download, ever.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createAgentClient, signIdentity } from '../../sdk/index.js';
 import { createServer } from '../../server/http/create-server.js';
 
@@ -146,8 +147,9 @@ export function useStack(use: (stack: Stack, browser: Browser) => void) {
 export const E2E_TIMEOUT = 90_000;
 
 /** A fresh page; a stuck wait fails with its own message, well inside the test's timeout. */
-export async function newPage(browser: Browser, viewport = { width: 1100, height: 800 }) {
-  const context = await browser.newContext({ viewport });
+/** A page in its own context; `bypassCSP` lets axe-core into pages whose CSP allows no script (email link pages). */
+export async function newPage(browser: Browser, viewport = { width: 1100, height: 800 }, options: { bypassCSP?: boolean } = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   context.setDefaultTimeout(20_000);
   return context.newPage();
 }
@@ -169,4 +171,16 @@ export async function openTicketIn(page: Page, subject: string, message: string)
   await widget(page).getByLabel('Message').fill(message);
   await widget(page).getByRole('button', { name: 'Send' }).click();
   await widget(page).getByRole('heading', { name: subject }).waitFor();
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core over the whole page, shadow roots included: no violations. */
+export async function axe(page: Page, view: string) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run: (c: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(document);
+    return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  });
+  expect(violations, view).toEqual([]);
 }

@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { E2E_TIMEOUT, newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { axe, E2E_TIMEOUT, newPage, shot, SKIP_E2E, useStack, widget, type Stack } from './harness.js';
 
 /** The focused element's accessible name, looking through shadow roots. */
 function focused(page: Page) {
@@ -28,16 +24,6 @@ async function tabTo(page: Page, name: string | RegExp) {
     if (typeof name === 'string' ? now === name : name.test(now)) return;
   }
   throw new Error(`Tab never reached "${String(name)}"`);
-}
-
-/** axe-core over the whole page, shadow roots included. */
-async function axe(page: Page, view: string) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run: (c: unknown) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe.run(document);
-    return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
-  expect(violations, view).toEqual([]);
 }
 
 describe.skipIf(SKIP_E2E)('keyboard only, and axe-core on every view', { timeout: E2E_TIMEOUT }, () => {
