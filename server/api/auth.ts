@@ -32,7 +32,7 @@ export function rateLimit(ctx: Context, limit: keyof AppDeps['limits']) {
 
 const streamGrant = (ctx: Context, type: string) => {
   const ticket = ctx.connectionParams?.streamTicket;
-  return type === 'subscription' && ticket ? ctx.app.streamTickets.redeem(ticket) : null;
+  return type === 'subscription' && ticket ? ctx.app.streamTickets.redeem(ticket) : Promise.resolve(null);
 };
 
 interface CustomerAuth {
@@ -47,7 +47,7 @@ interface CustomerAuth {
 
 async function customerAuth(ctx: Context, type: string): Promise<CustomerAuth | null> {
   const { store } = ctx.app;
-  const grant = streamGrant(ctx, type);
+  const grant = await streamGrant(ctx, type);
   if (grant?.kind === 'customer') {
     const [site, customer] = await Promise.all([store.getSite(grant.siteId), store.getCustomer(grant.customerId)]);
     return site && customer ? { site, customer, token: null, grant, owner: { customerId: customer.id, siteId: site.id, email: grant.email } } : null;
@@ -78,7 +78,7 @@ export const customerProcedure = publicProcedure.use(async ({ ctx, type, next })
 });
 
 async function agentSite(ctx: Context, type: string): Promise<{ site: SiteRow; agentId: string | null } | null> {
-  const grant = streamGrant(ctx, type);
+  const grant = await streamGrant(ctx, type);
   if (grant?.kind === 'agent') {
     const site = await ctx.app.store.getSite(grant.siteId);
     return site && { site, agentId: grant.agentId };
@@ -96,8 +96,8 @@ export function holdStream(ctx: Context, grant: StreamGrant) {
 }
 
 /** A stream ticket for this caller, refused while too many are outstanding. */
-export function issueStreamTicket(ctx: Context, grant: StreamGrant) {
-  const issued = ctx.app.streamTickets.issue(grant);
+export async function issueStreamTicket(ctx: Context, grant: StreamGrant) {
+  const issued = await ctx.app.streamTickets.issue(grant);
   if (!issued) throw new DomainError('RATE_LIMITED', 'Too many stream tickets are outstanding; use or let expire the ones you have');
   return { ticket: issued.ticket, expiresAt: new Date(issued.expiresAt).toISOString() };
 }

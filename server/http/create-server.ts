@@ -108,7 +108,7 @@ export function createServer(options: ServerOptions) {
   // Reply addresses go out only when something receives them: this server's listener, or one named by CLOSELOOP_REPLY_DOMAIN.
   const replyByEmail = options.mail?.inboundPort !== undefined || Boolean(options.mail?.replyDomain ?? process.env.CLOSELOOP_REPLY_DOMAIN);
   const mailWorker = mail && createMailWorker({ store, now, config: mail, replyByEmail, transport: options.mail?.transport, logError });
-  const app: AppDeps = { store, now, hub, webhooks, streamTickets: createStreamTickets(now), limits, idempotencyTtlMs, mail: mail && { config: mail } };
+  const app: AppDeps = { store, now, hub, webhooks, streamTickets: createStreamTickets(store, now), limits, idempotencyTtlMs, mail: mail && { config: mail } };
   const emailLinks = mail && createEmailLinks({ store, now, publicUrl: mail.publicUrl, changed: () => hub.changed() });
   const portalPage = createPortalPage(store);
   let inbound: Awaited<ReturnType<typeof startInboundSmtp>> | null = null;

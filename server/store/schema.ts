@@ -322,3 +322,20 @@ export const emailTokens = sqliteTable(
   },
   (t) => [index('email_tokens_expiry').on(t.expiresAt)],
 );
+
+/**
+ * Single-use tickets that open a live stream, kept here rather than in one server's
+ * memory so a ticket one server issued opens a stream on any other. Hashed, like every
+ * secret here; a ticket lives a minute.
+ */
+export const streamTickets = sqliteTable(
+  'stream_tickets',
+  {
+    hash: text('hash').primaryKey(),
+    // What the caps count against: a customer session, or a site's secret key.
+    holder: text('holder').notNull(),
+    grant: text('grant', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('stream_tickets_holder').on(t.holder, t.expiresAt), index('stream_tickets_expiry').on(t.expiresAt)],
+);

@@ -23,6 +23,7 @@ import {
   messages,
   purgeRecords,
   sites,
+  streamTickets,
   tickets,
   webhookAttempts,
   webhookDeliveries,
@@ -235,6 +236,17 @@ export function createStore(path: string, options: StoreOptions = {}) {
       .from(idempotencyKeys)
       .where(and(eq(idempotencyKeys.scope, p('scope')), eq(idempotencyKeys.key, p('key'))))
       .prepare(),
+    expiredStreamTickets: db.select({ hash: streamTickets.hash }).from(streamTickets).where(lte(streamTickets.expiresAt, p('now'))).limit(100).prepare(),
+    outstandingStreamTickets: db
+      .select({ n: sql<number>`count(*)` })
+      .from(streamTickets)
+      .where(and(eq(streamTickets.holder, p('holder')), gt(streamTickets.expiresAt, p('now'))))
+      .prepare(),
+    insertStreamTicket: db
+      .insert(streamTickets)
+      .values({ hash: p('hash'), holder: p('holder'), grant: p('grant'), expiresAt: p('expiresAt') })
+      .prepare(),
+    spendStreamTicket: db.delete(streamTickets).where(eq(streamTickets.hash, p('hash'))).returning().prepare(),
     liveEndpoints: db
       .select()
       .from(webhookEndpoints)
@@ -850,6 +862,29 @@ export function createStore(path: string, options: StoreOptions = {}) {
     },
 
     /* ---------- the live feed ---------- */
+
+    /**
+     * A single-use stream ticket for this grant, or null when its holder already has
+     * `perHolder` outstanding. Expired tickets are cleared on the way, a few at a time.
+     */
+    issueStreamTicket: async (holder: string, grant: Record<string, unknown>, now: number, ttlMs: number, perHolder: number) => {
+      const ticket = newId('st', 24);
+      return immediate(() => {
+        const expired = q.expiredStreamTickets.all({ now });
+        if (expired.length) db.delete(streamTickets).where(inArray(streamTickets.hash, expired.map((t) => t.hash))).run();
+        if ((q.outstandingStreamTickets.get({ holder, now })?.n ?? 0) >= perHolder) return null;
+        const expiresAt = now + ttlMs;
+        q.insertStreamTicket.run({ hash: sha256(ticket), holder, grant, expiresAt });
+        return { ticket, expiresAt };
+      });
+    },
+
+    /** Spends a stream ticket: its grant once, on whichever server, if it has not expired. */
+    redeemStreamTicket: async (ticket: string, now: number) =>
+      immediate(() => {
+        const row = q.spendStreamTicket.get({ hash: sha256(ticket) });
+        return row && row.expiresAt > now ? row.grant : null;
+      }),
 
     maxEventId: async () => db.select({ id: max(events.id) }).from(events).get()?.id ?? 0,
 
