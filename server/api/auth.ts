@@ -24,8 +24,8 @@ export function allowOrigin(ctx: Context, site: SiteRow) {
   }
 }
 
-export function rateLimit(ctx: Context, limit: keyof AppDeps['limits']) {
-  if (!ctx.app.limits[limit].take(ctx.ip)) {
+export async function rateLimit(ctx: Context, limit: keyof AppDeps['limits']) {
+  if (!(await ctx.app.limits[limit].take(ctx.ip))) {
     throw new DomainError('RATE_LIMITED', 'Too many requests from this address; try again in a minute');
   }
 }

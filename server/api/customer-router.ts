@@ -43,7 +43,7 @@ export const customerTicketsRouter = router({
       const idem = idempotency(ctx.app, ctx.customer.id, idempotencyKey, content, at);
       const first = await replayed(ctx.app, idem);
       if (first) return customerTicket(first, ctx.site, at);
-      rateLimit(ctx, 'ticketCreates');
+      await rateLimit(ctx, 'ticketCreates');
       const { ticket } = await store.createTicket({
         siteId: ctx.site.id,
         customerId: ctx.customer.id,
@@ -119,7 +119,7 @@ export const customerTicketsRouter = router({
       const idem = idempotency(ctx.app, ctx.customer.id, input.idempotencyKey, { followUpOf: input.ticketId, subject, message: input.message }, at);
       const first = await replayed(ctx.app, idem);
       if (first) return customerTicket(first, ctx.site, at);
-      rateLimit(ctx, 'ticketCreates');
+      await rateLimit(ctx, 'ticketCreates');
       const { ticket } = await store.createTicket({
         siteId: ctx.site.id,
         customerId: ctx.customer.id,

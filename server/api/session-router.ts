@@ -41,7 +41,7 @@ export const sessionRouter = router({
       if (!site) throw new DomainError('UNAUTHORIZED', 'Unknown site key');
       allowOrigin(ctx, site);
       const identity = input.identity ? verifyIdentityToken(input.identity, site, now()) : null;
-      if (!identity) rateLimit(ctx, 'anonymousSessions');
+      if (!identity) await rateLimit(ctx, 'anonymousSessions');
       const { token, customer } = await store.startSession({ siteId: site.id, identity }, now());
       return { token, customer: customerSummary(customer), site: siteSummary(site, ctx.app) };
     }),
@@ -58,7 +58,7 @@ export const sessionRouter = router({
       if (!site) throw new DomainError('UNAUTHORIZED', 'Unknown site key');
       allowOrigin(ctx, site);
       if (!mail) throw new DomainError('EMAIL_UNAVAILABLE', 'Sign-in by email is not available: this server sends no email');
-      rateLimit(ctx, 'anonymousSessions');
+      await rateLimit(ctx, 'anonymousSessions');
       const returnUrl = returnTarget(input.returnUrl, site, mail.config.publicUrl);
       await store.emails.requestSignIn(site, emailKey(input.email)!, input.locale ?? 'en', returnUrl, now());
       return { sent: true as const };
@@ -72,7 +72,7 @@ export const sessionRouter = router({
       const site = await store.siteByKey(input.siteKey);
       if (!site) throw new DomainError('UNAUTHORIZED', 'Unknown site key');
       allowOrigin(ctx, site);
-      rateLimit(ctx, 'anonymousSessions');
+      await rateLimit(ctx, 'anonymousSessions');
       const started = await store.startEmailSession(site.id, input.code, now());
       if (!started) throw new DomainError('UNAUTHORIZED', 'This sign-in link was already used or has expired; ask for a new one');
       return { token: started.token, customer: customerSummary(started.customer), site: siteSummary(site, ctx.app) };

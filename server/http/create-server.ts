@@ -80,17 +80,21 @@ export function createServer(options: ServerOptions) {
   const logError = options.logError ?? ((message, error) => console.error(message, error));
   const limits = {
     anonymousSessions: createRateLimiter(
+      'sessions',
       options.rateLimits?.anonymousSessions ?? {
         limit: envNumber('CLOSELOOP_RATE_ANON_SESSIONS') ?? DEFAULT_LIMITS.anonymousSessions.limit,
         windowMs: 60_000,
       },
+      store,
       now,
     ),
     ticketCreates: createRateLimiter(
+      'creates',
       options.rateLimits?.ticketCreates ?? {
         limit: envNumber('CLOSELOOP_RATE_TICKET_CREATES') ?? DEFAULT_LIMITS.ticketCreates.limit,
         windowMs: 60_000,
       },
+      store,
       now,
     ),
   };

@@ -4,26 +4,20 @@ export interface RateLimit {
   windowMs: number;
 }
 
-/** A fixed-window counter per key, in memory: enough for one process. */
-export function createRateLimiter({ limit, windowMs }: RateLimit, now: () => number) {
-  const windows = new Map<string, { count: number; resetAt: number }>();
+interface CounterStore {
+  takeRateLimit(key: string, windowMs: number, now: number): Promise<number>;
+}
 
-  function forgetExpired(at: number) {
-    for (const [key, w] of windows) if (w.resetAt <= at) windows.delete(key);
-  }
-
+/**
+ * A fixed-window counter per key, kept in the database so that every server of the
+ * same database counts together: a client cannot get twice the limit by being
+ * balanced across two servers. `name` keeps each limit's counters apart.
+ */
+export function createRateLimiter(name: string, { limit, windowMs }: RateLimit, store: CounterStore, now: () => number) {
   return {
     /** Counts one request; false when the key is over its limit. */
-    take(key: string): boolean {
-      const at = now();
-      if (windows.size > 10_000) forgetExpired(at);
-      const w = windows.get(key);
-      if (!w || w.resetAt <= at) {
-        windows.set(key, { count: 1, resetAt: at + windowMs });
-        return limit >= 1;
-      }
-      w.count += 1;
-      return w.count <= limit;
+    async take(key: string): Promise<boolean> {
+      return (await store.takeRateLimit(`${name}:${key}`, windowMs, now())) <= limit;
     },
   };
 }

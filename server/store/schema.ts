@@ -339,3 +339,14 @@ export const streamTickets = sqliteTable(
   },
   (t) => [index('stream_tickets_holder').on(t.holder, t.expiresAt), index('stream_tickets_expiry').on(t.expiresAt)],
 );
+
+/** Fixed-window request counters (per IP address and limit), shared by every server of the database. */
+export const rateLimits = sqliteTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    count: integer('count').notNull(),
+    resetAt: integer('reset_at').notNull(),
+  },
+  (t) => [index('rate_limits_reset').on(t.resetAt)],
+);

@@ -22,6 +22,7 @@ import {
   idempotencyKeys,
   messages,
   purgeRecords,
+  rateLimits,
   sites,
   streamTickets,
   tickets,
@@ -247,6 +248,19 @@ export function createStore(path: string, options: StoreOptions = {}) {
       .values({ hash: p('hash'), holder: p('holder'), grant: p('grant'), expiresAt: p('expiresAt') })
       .prepare(),
     spendStreamTicket: db.delete(streamTickets).where(eq(streamTickets.hash, p('hash'))).returning().prepare(),
+    // One statement counts a request: a new window when the old one is over, else one more in it.
+    takeRateLimit: db
+      .insert(rateLimits)
+      .values({ key: p('key'), count: 1, resetAt: p('resetAt') })
+      .onConflictDoUpdate({
+        target: rateLimits.key,
+        set: {
+          count: sql`CASE WHEN ${rateLimits.resetAt} <= ${p('now')} THEN 1 ELSE ${rateLimits.count} + 1 END`,
+          resetAt: sql`CASE WHEN ${rateLimits.resetAt} <= ${p('now')} THEN excluded.reset_at ELSE ${rateLimits.resetAt} END`,
+        },
+      })
+      .returning({ count: rateLimits.count })
+      .prepare(),
     liveEndpoints: db
       .select()
       .from(webhookEndpoints)
@@ -860,6 +874,20 @@ export function createStore(path: string, options: StoreOptions = {}) {
         : [];
       return { items: items.map((d) => ({ delivery: d, attempts: attempts.filter((a) => a.deliveryId === d.id) })), nextCursor };
     },
+
+    /* ---------- rate limits ---------- */
+
+    /** Counts one request against `key`'s fixed window; resolves with the count in the window so far. */
+    takeRateLimit: async (key: string, windowMs: number, now: number) =>
+      immediate(() => (q.takeRateLimit.get({ key, resetAt: now + windowMs, now }) as { count: number }).count),
+
+    /** Forgets windows that are over, at most `limit`; returns how many went. */
+    deleteExpiredRateLimits: async (now: number, limit: number) =>
+      immediate(() => {
+        const over = db.select({ key: rateLimits.key }).from(rateLimits).where(lte(rateLimits.resetAt, now)).limit(limit).all();
+        if (over.length) db.delete(rateLimits).where(inArray(rateLimits.key, over.map((r) => r.key))).run();
+        return over.length;
+      }),
 
     /* ---------- the live feed ---------- */
 

@@ -47,5 +47,6 @@ export async function sweep(deps: ActDeps, opts: { batchSize?: number; idempoten
   while ((await deps.store.deleteExpiredIdempotencyKeys(expiredBefore, 500)) === 500) await nextTick();
   // Email links past their time (a reply address lives as long as its ticket).
   while ((await deps.store.emails.deleteExpiredTokens(now, 500)) === 500) await nextTick();
+  while ((await deps.store.deleteExpiredRateLimits(now, 500)) === 500) await nextTick();
   return changes;
 }

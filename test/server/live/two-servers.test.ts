@@ -71,3 +71,25 @@ it('opens a stream on B with a ticket from A, once, and shows the reply made thr
   await opened.until(() => events.includes('replied'), 'the reply, live on A');
   live.close();
 });
+
+it('counts one rate limit across both servers: a client balanced between them gets the limit once, not twice', async () => {
+  const limits = { ticketCreates: { limit: 3, windowMs: 60_000 } };
+  const first = await startTestServer({ rateLimits: { ...limits, anonymousSessions: { limit: 100, windowMs: 60_000 } } });
+  const second = createServer({ db: first.store.path, now: first.clock.now, sweepIntervalMs: 0, webhookIntervalMs: 0, rateLimits: limits, logError: () => {} });
+  const secondUrl = (await second.listen(0, '127.0.0.1')).url;
+  try {
+    const customer = await first.customer();
+    const create = (url: string, n: number) =>
+      fetch(`${url}/trpc/tickets.create`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json', origin: 'http://shop.test' },
+        body: JSON.stringify({ subject: `Ticket ${n}`, message: 'x' }),
+      }).then(async (res) => ((await res.json()) as { error?: { data: { code: string } } }).error?.data.code ?? 'ok');
+    expect([await create(first.url, 1), await create(secondUrl, 2), await create(first.url, 3), await create(secondUrl, 4)]).toEqual(['ok', 'ok', 'ok', 'RATE_LIMITED']);
+    first.clock.advance(60_000);
+    expect(await create(secondUrl, 5)).toBe('ok');
+  } finally {
+    await second.close();
+    await first.close();
+  }
+});
