@@ -43,6 +43,8 @@ export interface CustomerClient {
   requestEmailLink(input: Omit<Inputs['session']['requestEmailLink'], 'siteKey'>): Promise<void>;
   /** Signs in with the one-time code an email link brought back: the session then sees every ticket of that address. */
   signInWithEmailCode(code: string): Promise<void>;
+  /** Fetches what `session.site` holds when the session was resumed from a stored token (no start this time). */
+  loadSite(): Promise<void>;
   tickets: {
     /** Opens a ticket; safe to retry (an idempotency key is added when you give none). */
     create: TicketCall<'create'>;
@@ -123,6 +125,10 @@ export function createCustomerClient(options: CustomerClientOptions): CustomerCl
 
     async requestEmailLink(input) {
       await mutation(() => anonymous.session.requestEmailLink.mutate({ ...input, siteKey: options.siteKey }));
+    },
+
+    async loadSite() {
+      state.site = await query(() => anonymous.session.site.query({ siteKey: options.siteKey }));
     },
 
     async signInWithEmailCode(code) {

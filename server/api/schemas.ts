@@ -25,7 +25,10 @@ export const lastEventId = z.strictObject({ lastEventId: z.string().max(20).null
 export const DEFAULT_PAGE_SIZE = 20;
 
 /** The widget's language (`en`, `et`, `it`…); emails fall back to English for one they are not written in. */
-export const locale = z.string().regex(/^[a-z]{2,3}$/, 'must be a language code such as en');
+export const locale = z
+  .string()
+  .max(35)
+  .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'must be a language tag such as en or pt-BR');
 
 /** A site's email settings; a field left out keeps its value. */
 export const notifications = z.strictObject({

@@ -78,6 +78,14 @@ export const sessionRouter = router({
       return { token: started.token, customer: customerSummary(started.customer), site: siteSummary(site, ctx.app) };
     }),
 
+  /** What the widget shows of the site (name, texts, whether the portal offers email sign-in), for a visitor resuming a stored session. */
+  site: publicProcedure.input(z.strictObject({ siteKey })).query(async ({ ctx, input }) => {
+    const site = await ctx.app.store.siteByKey(input.siteKey);
+    if (!site) throw new DomainError('UNAUTHORIZED', 'Unknown site key');
+    allowOrigin(ctx, site);
+    return siteSummary(site, ctx.app);
+  }),
+
   /** Forgets this session: the token stops working at once. */
   end: customerProcedure.mutation(async ({ ctx }) => {
     if (ctx.token) await ctx.app.store.revokeSession(ctx.token, ctx.app.now());

@@ -31,3 +31,27 @@ describe('the portal', () => {
     expect(portal.queryByText('No ticket matches.')).toBeNull();
   });
 });
+
+describe('a returning visitor', () => {
+  const page = usePortal();
+
+  it('sees the site’s own texts after a reload too, when the session is resumed rather than started', async () => {
+    const t = page.server();
+    const agent = await t.agent();
+    await agent.api.agent.site.update.mutate({ texts: { en: { greeting: 'Welcome back to the shop!' } } });
+    let portal = page.open();
+    expect(await portal.findByText('Welcome back to the shop!')).toBeTruthy();
+    fireEvent.click(await portal.findByRole('button', { name: 'New ticket' }));
+    fireEvent.input(await portal.findByLabelText('Subject'), { target: { value: 'Still here' } });
+    fireEvent.input(portal.getByLabelText('Message'), { target: { value: 'x' } });
+    fireEvent.click(portal.getByRole('button', { name: 'Send' }));
+    await portal.findByRole('heading', { name: 'Still here' });
+
+    page.unmount();
+    portal = page.open();
+    // The portal opens where the customer was reading; the greeting is on the list.
+    await portal.findByRole('heading', { name: 'Still here' });
+    fireEvent.click(portal.getByRole('button', { name: 'Back' }));
+    expect(await portal.findByText('Welcome back to the shop!')).toBeTruthy();
+  });
+});

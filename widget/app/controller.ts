@@ -275,6 +275,8 @@ export function createController(options: ControllerOptions) {
     if (!opts.quiet) ticketsError.value = null;
     try {
       const page = await withSession((c) => c.tickets.list({ limit: 20 }));
+      // A session resumed from storage started nothing: the site's texts and settings are fetched once.
+      if (!client.session.site) void client.loadSite().then(remember, () => undefined);
       batch(() => {
         setTickets(page.items);
         ticketsCursor.value = page.nextCursor;
@@ -398,7 +400,7 @@ export function createController(options: ControllerOptions) {
     },
 
     /** Whether the portal can offer sign-in by email (the server sends email for this site). */
-    emailSignIn: () => client.session.site?.emailSignIn === true,
+    emailSignIn: () => client.session.site?.emailSignIn === true && !client.session.customer?.email,
 
     /** Emails a portal sign-in link; resolves with an error text, or null when asked for. */
     async requestEmailLink(email: string): Promise<string | null> {
