@@ -54,6 +54,7 @@ export function createConsoleApi(agent: AgentClient) {
     const input = await readJson(req);
     if (name === 'list') return agent.tickets.list(input as Parameters<AgentClient['tickets']['list']>[0]);
     if (name === 'get') return agent.tickets.get(input as { ticketId: string });
+    if (name === 'emails') return agent.emails.list(input as { ticketId: string });
     if (!(ACTIONS as readonly string[]).includes(name)) throw new CloseloopError('NOT_FOUND', 'No such action', 404);
     const action = agent.tickets[name as Action] as (input: unknown) => Promise<unknown>;
     return action(input);

@@ -15,6 +15,15 @@ interface Ticket {
   rating: number | null;
   context: { pageUrl?: string; userAgent?: string; language?: string; fields?: Record<string, string> } | null;
 }
+interface Email {
+  id: string;
+  kind: string;
+  to: string;
+  status: 'queued' | 'sent' | 'failed';
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
 type Item =
   | { kind: 'message'; id: string; at: string; author: { kind: string; name: string | null }; body: string; internal: boolean }
   | { kind: 'event'; id: number; at: string; type: string; from: string | null; to: string; actor: { kind: string; name: string | null } };
@@ -41,6 +50,7 @@ function Console() {
   const [tickets, setTickets] = useState<Ticket[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [detail, setDetail] = useState<{ ticket: Ticket; timeline: Item[] } | null>(null);
+  const [emails, setEmails] = useState<Email[]>([]);
   const [text, setText] = useState('');
   const [internal, setInternal] = useState(false);
   const [error, setError] = useState('');
@@ -80,6 +90,7 @@ function Console() {
   useEffect(() => {
     if (!selected) return setDetail(null);
     call<{ ticket: Ticket; timeline: Item[] }>('get', { ticketId: selected }).then(setDetail, () => setDetail(null));
+    call<{ items: Email[] }>('emails', { ticketId: selected }).then((page) => setEmails(page.items), () => setEmails([]));
   }, [selected, tick]);
 
   useEffect(() => {
@@ -195,6 +206,17 @@ function Console() {
                     </>
                   ))}
                 </dl>
+              )}
+              {emails.length > 0 && (
+                <p class="emails">
+                  Emails to the customer:{' '}
+                  {[...emails].reverse().map((e, i) => (
+                    <span key={e.id} class={`email ${e.status}`} title={e.lastError ?? e.to}>
+                      {i > 0 && ' · '}
+                      {e.kind.replace(/_/g, ' ')} {e.status === 'sent' ? `sent ${time(e.sentAt!)}` : e.status}
+                    </span>
+                  ))}
+                </p>
               )}
               <ol class="thread">
                 {detail.timeline.map((item) =>

@@ -63,7 +63,7 @@ describe.skipIf(SKIP_E2E)('email that closes the loop', { timeout: E2E_TIMEOUT }
       await shot(inbox, 'email-link-page');
       await axe(inbox, 'link page');
       await inbox.getByRole('button', { name: 'Open my ticket' }).click();
-      await inbox.waitForURL(`${demo.shopUrl}/portal`);
+      await inbox.waitForURL((url) => url.pathname === '/portal');
       await inbox.locator('closeloop-portal').getByRole('heading', { name: 'Kettle whistles off-key' }).waitFor();
 
       await agent.tickets.resolve({ ticketId, message: 'A new whistle is in the post.' });
@@ -82,6 +82,14 @@ describe.skipIf(SKIP_E2E)('email that closes the loop', { timeout: E2E_TIMEOUT }
       await shot(shop, 'email-widget-closed-live');
       expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'closed', closedBy: 'customer' });
 
+      // The agent sees what the customer was sent, beside the thread.
+      const agentView = await newPage(browser, { width: 1200, height: 800 });
+      await agentView.goto(`${demo.shopUrl}/console`);
+      await agentView.getByRole('button', { name: /Kettle whistles off-key/ }).click();
+      await agentView.locator('.emails').getByText(/receipt sent/).waitFor();
+      await agentView.locator('.emails').getByText(/resolution sent/).waitFor();
+      await shot(agentView, 'email-console-log');
+
       // Another device: the portal, a fresh browser, sign-in by an emailed link.
       const phone = await newPage(browser, { width: 390, height: 800 });
       await phone.goto(`${demo.shopUrl}/portal`);
@@ -96,7 +104,7 @@ describe.skipIf(SKIP_E2E)('email that closes the loop', { timeout: E2E_TIMEOUT }
       const signIn = (await inbox.locator('article', { hasText: 'Your sign-in link' }).locator('pre').textContent())!.match(/http:\S+/)![0];
       await phone.goto(signIn);
       await phone.getByRole('button', { name: 'Sign in' }).click();
-      await phone.waitForURL(`${demo.shopUrl}/portal`);
+      await phone.waitForURL((url) => url.pathname === '/portal');
       await portal.getByText('Kettle whistles off-key').waitFor();
       await shot(phone, 'email-portal-signed-in');
       expect(errors).toEqual([]);
