@@ -15,7 +15,8 @@ import type { LinkPlan, LinkState, OpenLink } from '../store/email-store.js';
 import type { SiteRow, Store, TicketRow } from '../store/store.js';
 import { decider } from '../tickets/act.js';
 
-const PATH = /^\/e\/([0-9a-f]{1,100})$/;
+// Any /e/… address is a link page: a link a mail client mangled still gets a page, not a JSON 404.
+const PATH = /^\/e\/([^/]{1,200})$/;
 const MAX_FORM_BYTES = 64 * 1024;
 
 /** The link's action is for a resolution or closure that is no longer the ticket's. */

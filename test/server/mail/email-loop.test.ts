@@ -187,9 +187,13 @@ describe('a resolution by email', () => {
     t.clock.advance(-73 * HOUR);
   });
 
-  it('refuses tokens it never issued, with the same page', async () => {
+  it('refuses tokens it never issued, with the same page, also when a mail client mangled the link', async () => {
     const res = await fetch(`${t.url}/e/${'ab'.repeat(24)}`);
     expect(res.status).toBe(410);
+    const mangled = await fetch(`${t.url}/e/${'ab'.repeat(20)}%3E)`);
+    expect(mangled.status).toBe(410);
+    expect(mangled.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await mangled.text()).toContain('This link has expired');
     expect(await post(`${t.url}/e/${'cd'.repeat(24)}`).then((r) => r.status)).toBe(410);
   });
 });
