@@ -3,9 +3,8 @@
  * first, with its links clickable and a form that answers it by email (sent to
  * the server's own reply listener), so the whole loop can be tried in a browser.
  */
+import { escapeHtml as escape } from '../../server/http/escape-html.js';
 import type { CaughtMail } from './smtp-catcher.js';
-
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Plain text with its web addresses as links: everything else stays text. */
 function linkify(text: string) {

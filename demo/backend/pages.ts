@@ -1,5 +1,5 @@
 /** The demo's HTML pages: a shop and a portal, as a site owner would write them. */
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml as escape } from '../../server/http/escape-html.js';
 
 const STYLE = `body{font-family:Georgia,serif;margin:0;background:#fbfaf7;color:#222}header{background:#222;color:#fff;padding:14px 32px;display:flex;gap:24px;align-items:center}
 header a{color:#fff}main{padding:32px;max-width:760px}.products{display:grid;grid-template-columns:repeat(3,1fr);gap:16px}.product{background:#fff;border:1px solid #ddd;padding:16px;border-radius:6px}

@@ -7,11 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { Store } from '../store/store.js';
+import { escapeHtml } from './escape-html.js';
 
 const PATH = /^\/portal\/([\w-]{1,100})$/;
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function createPortalPage(store: Store) {
   return async function serve(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<boolean> {

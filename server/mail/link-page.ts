@@ -5,9 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { DEFAULT_ACCENT } from './render-email.js';
+import { escapeHtml } from '../http/escape-html.js';
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export interface LinkPage {
   lang: string;

@@ -8,6 +8,7 @@ import type { PreparedEmail } from '../store/email-store.js';
 import { addressOf, type MailConfig } from './mail-config.js';
 import { translator, type MailTexts } from './mail-texts.js';
 import { notificationsOf } from './notification-settings.js';
+import { escapeHtml } from '../http/escape-html.js';
 
 export interface RenderedEmail {
   from: { name: string; address: string };
@@ -22,8 +23,6 @@ export interface RenderedEmail {
 
 export const DEFAULT_ACCENT = '#1d4ed8';
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** A header value on one line: a subject with a newline must not start a header of its own. */
 const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ').trim();
