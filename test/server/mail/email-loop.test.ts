@@ -252,17 +252,22 @@ describe('not a spam cannon', () => {
 });
 
 describe('auto-close', () => {
-  it('tells the customer, with a link that reopens inside the window', async () => {
+  /** A proven customer's ticket, resolved and left to auto-close; the notice it gets. */
+  async function autoClosedWithEmail(address: string) {
     const seen = smtp.mails.length;
     const agent = await t.agent();
-    const { ticket } = await openTicket('maia@example.test');
-    await prove((await deliver('maia@example.test', seen))[0]!);
+    const { ticket } = await openTicket(address);
+    await prove((await deliver(address, seen))[0]!);
     const before = smtp.mails.length;
     await agent.api.agent.tickets.resolve.mutate({ ticketId: ticket.id });
     t.clock.advance(3 * DAY);
     await t.server.sweep();
-    const mails = await deliver('maia@example.test', before);
-    const closed = mails.find((m) => /did not hear back/.test(m.parsed.text ?? ''))!;
+    const closed = (await deliver(address, before)).find((m) => /did not hear back/.test(m.parsed.text ?? ''))!;
+    return { agent, ticket, closed };
+  }
+
+  it('tells the customer, with a link that reopens inside the window', async () => {
+    const { agent, ticket, closed } = await autoClosedWithEmail('maia@example.test');
     expect(closed.parsed.text).toContain('You can reopen it until February 7, 2026');
     const done = await post(linkIn(closed, /^Reopen the ticket/), { reason: 'Still broken' });
     expect(await done.text()).toContain('Ticket reopened.');
@@ -270,15 +275,7 @@ describe('auto-close', () => {
   });
 
   it('after the reopen window, the link says where to go instead: a follow-up from the support page', async () => {
-    const seen = smtp.mails.length;
-    const agent = await t.agent();
-    const { ticket } = await openTicket('late@example.test');
-    await prove((await deliver('late@example.test', seen))[0]!);
-    const before = smtp.mails.length;
-    await agent.api.agent.tickets.resolve.mutate({ ticketId: ticket.id });
-    t.clock.advance(3 * DAY);
-    await t.server.sweep();
-    const closed = (await deliver('late@example.test', before)).find((m) => /did not hear back/.test(m.parsed.text ?? ''))!;
+    const { closed } = await autoClosedWithEmail('late@example.test');
     t.clock.advance(31 * DAY);
     const page = await fetch(linkIn(closed, /^Reopen the ticket/));
     expect(page.status).toBe(410);
