@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { DomainError } from '../lifecycle/errors.js';
+import { DomainError, rateLimited } from '../lifecycle/errors.js';
 import type { Actor } from '../lifecycle/lifecycle.js';
 import type { StreamGrant } from '../live/stream-tickets.js';
 import { emailKey } from '../mail/notification-settings.js';
@@ -25,10 +25,11 @@ export function allowOrigin(ctx: Context, site: SiteRow) {
 }
 
 export async function rateLimit(ctx: Context, limit: keyof AppDeps['limits']) {
-  if (!(await ctx.app.limits[limit].take(ctx.ip))) {
-    throw new DomainError('RATE_LIMITED', 'Too many requests from this address; try again in a minute');
-  }
+  if (!(await ctx.app.limits[limit].take(ctx.ip))) throw rateLimited();
 }
+
+/** This caller's request against a limit, for a write to count in its own transaction. */
+export const counted = (ctx: Context, limit: keyof AppDeps['limits']) => ctx.app.limits[limit].counted(ctx.ip);
 
 const streamGrant = (ctx: Context, type: string) => {
   const ticket = ctx.connectionParams?.streamTicket;

@@ -5,7 +5,7 @@ import { follow } from '../live/follow.js';
 import type { TicketRow } from '../store/store.js';
 import { act, decider } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
-import { customerProcedure, holdStream, rateLimit } from './auth.js';
+import { counted, customerProcedure, holdStream } from './auth.js';
 import { customerTicket } from './dto.js';
 import { withSitePolicy } from './ticket-context.js';
 import { idempotency, replayed } from './idempotency.js';
@@ -43,7 +43,6 @@ export const customerTicketsRouter = router({
       const idem = idempotency(ctx.app, ctx.customer.id, idempotencyKey, content, at);
       const first = await replayed(ctx.app, idem);
       if (first) return customerTicket(first, ctx.site, at);
-      await rateLimit(ctx, 'ticketCreates');
       const { ticket } = await store.createTicket({
         siteId: ctx.site.id,
         customerId: ctx.customer.id,
@@ -57,6 +56,7 @@ export const customerTicketsRouter = router({
         messageAuthor: ctx.actor,
         event: created(at),
         idempotency: idem,
+        rateLimit: counted(ctx, 'ticketCreates'),
       });
       hub.changed();
       return customerTicket(ticket, ctx.site, at);
@@ -119,7 +119,6 @@ export const customerTicketsRouter = router({
       const idem = idempotency(ctx.app, ctx.customer.id, input.idempotencyKey, { followUpOf: input.ticketId, subject, message: input.message }, at);
       const first = await replayed(ctx.app, idem);
       if (first) return customerTicket(first, ctx.site, at);
-      await rateLimit(ctx, 'ticketCreates');
       const { ticket } = await store.createTicket({
         siteId: ctx.site.id,
         customerId: ctx.customer.id,
@@ -132,6 +131,7 @@ export const customerTicketsRouter = router({
         messageAuthor: ctx.actor,
         event: created(at),
         idempotency: idem,
+        rateLimit: counted(ctx, 'ticketCreates'),
         followUpOf: {
           ticketId: input.ticketId,
           decide: (row, site, followUpId) => decider({ action: 'createFollowUp', followUpId }, ctx.actor, at)(row, site),

@@ -1,3 +1,5 @@
+import type { RateLimitTake } from '../store/store.js';
+
 export interface RateLimit {
   /** Requests allowed per window and IP address. */
   limit: number;
@@ -15,6 +17,8 @@ interface CounterStore {
  */
 export function createRateLimiter(name: string, { limit, windowMs }: RateLimit, store: CounterStore, now: () => number) {
   return {
+    /** This request, for a write that counts it in its own transaction (a create: one commit, not two). */
+    counted: (key: string): RateLimitTake => ({ key: `${name}:${key}`, limit, windowMs, now: now() }),
     /** Counts one request; false when the key is over its limit. */
     async take(key: string): Promise<boolean> {
       return (await store.takeRateLimit(`${name}:${key}`, windowMs, now())) <= limit;

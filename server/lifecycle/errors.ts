@@ -28,5 +28,7 @@ export class DomainError extends Error {
 
 export const notFound = (what = 'Ticket') => new DomainError('NOT_FOUND', `${what} not found`);
 
+export const rateLimited = () => new DomainError('RATE_LIMITED', 'Too many requests from this address; try again in a minute');
+
 export const invalid = (field: string, message: string) =>
   new DomainError('VALIDATION', message, { field });

@@ -8,7 +8,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, max, min, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { isCustomerEvent, type Change, type LifecycleEvent } from '../lifecycle/lifecycle.js';
-import { DomainError, invalid, notFound } from '../lifecycle/errors.js';
+import { DomainError, invalid, notFound, rateLimited } from '../lifecycle/errors.js';
 import { startCheckpointer } from './checkpointer.js';
 import { createGroupCommit } from './group-commit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
@@ -103,8 +103,18 @@ export interface NewTicket {
   messageAuthor: ActorRef;
   event: LifecycleEvent;
   idempotency?: Idempotency | undefined;
+  /** Counted in the create's own transaction (one commit, not two); over the limit, nothing is written. */
+  rateLimit?: RateLimitTake | undefined;
   /** A closed ticket this one follows up; `decide` records the link on it. */
   followUpOf?: { ticketId: string; decide: (old: TicketRow, site: SiteRow, newId: string) => Change } | undefined;
+}
+
+/** One request counted against a fixed window: refused (RATE_LIMITED) past `limit`. */
+export interface RateLimitTake {
+  key: string;
+  limit: number;
+  windowMs: number;
+  now: number;
 }
 
 /** A create's idempotency key; one recorded before `notBefore` has expired and counts as never used. */
@@ -393,6 +403,12 @@ export function createStore(path: string, options: StoreOptions = {}) {
     return customer;
   }
 
+  /** Inside a transaction: counts one request, and refuses it past the limit (the count rolls back with it). */
+  function takeOrRefuse({ key, limit, windowMs, now }: RateLimitTake) {
+    const { count } = q.takeRateLimit.get({ key, resetAt: now + windowMs, now }) as { count: number };
+    if (count > limit) throw rateLimited();
+  }
+
   function applyOne(ref: TicketRef, actor: ActorRef, decide: Decide): Applied {
     const ticket = loadTicket(ref);
     if (!ticket) throw notFound();
@@ -538,6 +554,7 @@ export function createStore(path: string, options: StoreOptions = {}) {
         // Checked again inside the write: two copies of one retry may both pass the router's early check.
         const first = idem ? idempotentTicket(idem) : null;
         if (first) return { ticket: first, created: false, eventIds: [] };
+        if (input.rateLimit) takeOrRefuse(input.rateLimit);
         const id = newId('tk');
         const eventIds: number[] = [];
         if (input.followUpOf) {
