@@ -41,8 +41,9 @@ function readForm(req: http.IncomingMessage): Promise<URLSearchParams | null> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_FORM_BYTES) {
+        // Stop reading; the caller answers 413 and then closes the connection.
+        req.pause();
         resolve(null);
-        req.destroy();
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
@@ -188,8 +189,8 @@ export function createEmailLinks(deps: Deps) {
     if (req.method === 'POST') {
       const form = await readForm(req);
       if (!form) {
-        res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('Too large');
+        res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+        res.end('Too large', () => req.destroy());
         return true;
       }
       await act(res, raw, form);

@@ -194,6 +194,9 @@ describe('a resolution by email', () => {
     expect(mangled.status).toBe(410);
     expect(mangled.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await mangled.text()).toContain('This link has expired');
+    // A form far too large for any button gets a 413, not a dropped connection.
+    const huge = await fetch(`${t.url}/e/${'ab'.repeat(24)}`, { method: 'POST', body: 'a'.repeat(100_000) });
+    expect(huge.status).toBe(413);
     expect(await post(`${t.url}/e/${'cd'.repeat(24)}`).then((r) => r.status)).toBe(410);
   });
 });
