@@ -89,8 +89,16 @@ function Console() {
 
   useEffect(() => {
     if (!selected) return setDetail(null);
-    call<{ ticket: Ticket; timeline: Item[] }>('get', { ticketId: selected }).then(setDetail, () => setDetail(null));
-    call<{ items: Email[] }>('emails', { ticketId: selected }).then((page) => setEmails(page.items), () => setEmails([]));
+    // Only the latest load is shown: an earlier one (another ticket, or before the last change) may answer last.
+    let current = true;
+    call<{ ticket: Ticket; timeline: Item[] }>('get', { ticketId: selected }).then(
+      (next) => current && setDetail(next),
+      () => current && setDetail(null),
+    );
+    call<{ items: Email[] }>('emails', { ticketId: selected }).then((page) => current && setEmails(page.items), () => current && setEmails([]));
+    return () => {
+      current = false;
+    };
   }, [selected, tick]);
 
   useEffect(() => {

@@ -66,6 +66,42 @@ describe('a customer’s ticket in the widget', () => {
     expect(await w.ui.findByRole('button', { name: 'Yes, close the ticket' }, { timeout: 5000 })).toBeTruthy();
   });
 
+  it('keeps the newest thread when an older answer arrives late', async () => {
+    let holding = false;
+    let delivered = false;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const lateReads: typeof fetch = async (input, init) => {
+      const held = holding && String(input).includes('tickets.get');
+      if (!held) return fetch(input, init);
+      holding = false;
+      const response = await fetch(input, init);
+      const body = await response.text();
+      await gate;
+      delivered = true;
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    w?.unmount();
+    w = mountWidget(t, { fetch: lateReads });
+    w.run('newTicket', { subject: 'Late read', message: 'x' });
+    fireEvent.click(await w.ui.findByRole('button', { name: 'Send' }));
+    await w.ui.findByRole('heading', { name: 'Late read' });
+    const ticketId = (await agent.tickets.list({ q: 'Late read' })).items[0]!.id;
+    // The thread is read after the first reply, but its answer is held back…
+    holding = true;
+    await agent.tickets.reply({ ticketId, message: 'First answer' });
+    await waitFor(() => expect(holding).toBe(false), { timeout: 5000 });
+    // …until the second reply has been read and shown.
+    await agent.tickets.resolve({ ticketId, message: 'Second answer' });
+    expect(await w.ui.findByText('Second answer', {}, { timeout: 5000 })).toBeTruthy();
+    release();
+    await waitFor(() => expect(delivered).toBe(true));
+    // One turn of the event loop: the late answer has been parsed and applied.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(w.ui.getByText('Second answer')).toBeTruthy();
+    expect(w.ui.getByRole('button', { name: 'Yes, close the ticket' })).toBeTruthy();
+  });
+
   it('announces a status change to screen readers', async () => {
     const ticketId = await openTicket('Announce me');
     await agent.tickets.resolve({ ticketId });

@@ -191,8 +191,11 @@ export function createController(options: ControllerOptions) {
   function setTickets(list: CustomerTicket[]) {
     // A status that changed under the customer's eyes is announced, whichever way the news came
     // (a live event, or a catch-up after a reconnect).
-    const before = new Map((tickets.value ?? []).map((x) => [x.id, x.status]));
-    const changed = list.find((x) => before.has(x.id) && before.get(x.id) !== x.status);
+    const before = new Map((tickets.value ?? []).map((x) => [x.id, x]));
+    // Answers can arrive out of order (a catch-up started before a live event, finishing after it):
+    // a ticket never goes back to an older version.
+    list = list.map((x) => (before.get(x.id)?.version ?? 0) > x.version ? before.get(x.id)! : x);
+    const changed = list.find((x) => before.has(x.id) && before.get(x.id)!.status !== x.status);
     if (changed) announcement.value = `${changed.subject}: ${t.value('statusChanged', { status: statusWord(changed.status) })}`;
     tickets.value = list;
     if (unread.value !== lastUnread) {
@@ -316,7 +319,8 @@ export function createController(options: ControllerOptions) {
     }
     try {
       const loaded = await withSession((c) => c.tickets.get({ ticketId: id }));
-      current.value = loaded;
+      const shown = current.value?.ticket;
+      if (!shown || shown.id !== id || shown.version <= loaded.ticket.version) current.value = loaded;
       upsertTicket(loaded.ticket);
       if (loaded.ticket.unread && open.value) upsertTicket(await withSession((c) => c.tickets.markRead({ ticketId: id })));
       return true;
@@ -353,6 +357,11 @@ export function createController(options: ControllerOptions) {
       busy.value = false;
     }
   }
+
+  const announce = (name: WidgetEvent) => (ticket: CustomerTicket) => {
+    options.emit(name, ticket);
+    return ticket;
+  };
 
   const replyDraftKey = (id: string) => `reply:${id}`;
 
@@ -525,17 +534,12 @@ export function createController(options: ControllerOptions) {
       if (ok && current.value) storage.saveDraft(replyDraftKey(current.value.ticket.id), null);
       return ok;
     },
-    async confirmResolution() {
-      const ok = await act((c, x) => c.tickets.confirmResolution({ ticketId: x.id }));
-      if (ok && current.value) options.emit('ticket:closed', current.value.ticket);
-      return ok;
-    },
+    // Announced to the host page as soon as the server has closed it, before the thread is
+    // reloaded: the page may already show "closed" by then, and must not see it first.
+    confirmResolution: () => act((c, x) => c.tickets.confirmResolution({ ticketId: x.id }).then(announce('ticket:closed'))),
     rejectResolution: (message: string) => act((c, x) => c.tickets.rejectResolution({ ticketId: x.id, message })),
-    async reopen(reason: string) {
-      const ok = await act((c, x) => c.tickets.reopen({ ticketId: x.id, ...(reason ? { reason } : {}) }));
-      if (ok && current.value) options.emit('ticket:reopened', current.value.ticket);
-      return ok;
-    },
+    reopen: (reason: string) =>
+      act((c, x) => c.tickets.reopen({ ticketId: x.id, ...(reason ? { reason } : {}) }).then(announce('ticket:reopened'))),
     rate: (rating: number, comment: string) =>
       act((c, x) => c.tickets.rate({ ticketId: x.id, rating, ...(comment ? { comment } : {}) })),
 
