@@ -163,7 +163,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
         url: options.url,
         path: 'agent.tickets.onChange',
         EventSource: eventSourceOf(options.EventSource),
-        streamTicket: async () => (await call(() => trpc.agent.streamTicket.mutate(), false)).ticket,
+        streamTicket: async (signal) => (await call(() => trpc.agent.streamTicket.mutate(undefined, { signal }), false)).ticket,
         listener,
       }),
   };

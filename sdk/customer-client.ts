@@ -168,7 +168,7 @@ export function createCustomerClient(options: CustomerClientOptions): CustomerCl
         url: options.url,
         path: 'tickets.onChange',
         EventSource: eventSourceOf(options.EventSource),
-        streamTicket: async () => (await call(() => trpc.session.streamTicket.mutate(), false)).ticket,
+        streamTicket: async (signal) => (await call(() => trpc.session.streamTicket.mutate(undefined, { signal }), false)).ticket,
         listener,
       }),
   };

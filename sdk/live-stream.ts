@@ -28,6 +28,8 @@ export interface LiveOptions {
   onReconnecting?: ((error: CloseloopError, retryInMs: number) => void) | undefined;
   /** A refusal that retrying cannot mend (the session ended, the key is wrong): the stream has stopped. */
   onError?: ((error: CloseloopError) => void) | undefined;
+  /** How long a connection attempt may go unanswered before it is dropped and tried again. Default 15 s. */
+  connectTimeoutMs?: number | undefined;
 }
 
 export interface LiveStreamOptions<T> extends LiveOptions {
@@ -36,7 +38,7 @@ export interface LiveStreamOptions<T> extends LiveOptions {
   /** The subscription's path, e.g. `tickets.onChange`. */
   path: string;
   /** A fresh single-use stream ticket; its failure is reported as the CloseloopError it throws. */
-  streamTicket: () => Promise<string>;
+  streamTicket: (signal: AbortSignal) => Promise<string>;
   EventSource: EventSourceClass | undefined;
   listener: (item: T, eventId: string) => void;
   /** Jitter for the backoff, injectable for tests. */
@@ -50,6 +52,8 @@ const MAX_DELAY_MS = 30_000;
 /** Used until the server says otherwise in its `connected` event. */
 const DEFAULT_SILENCE_MS = 45_000;
 const HEALTHY_AFTER_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 15_000;
+const MAX_CONNECT_TIMEOUT_MS = 300_000;
 
 const errorFrom = (shape: { message?: string; data?: { code?: string; httpStatus?: number } & Record<string, unknown> }) => {
   const { code = 'INTERNAL', httpStatus = 0, ...rest } = shape.data ?? {};
@@ -105,14 +109,20 @@ export function openLiveStream<T>(opts: LiveStreamOptions<T>): () => void {
 
   const dropped = () => retry(new CloseloopError('NETWORK', 'The live stream was interrupted', 0), false);
 
-  function heard() {
+  const connectTimeoutMs = opts.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+
+  function heard(ms = silenceMs) {
     clearTimeout(silenceTimer);
     // Silence past the server's promise (it pings well inside it) means a dead connection that never said so.
-    silenceTimer = setTimeout(dropped, silenceMs);
+    silenceTimer = setTimeout(dropped, ms);
   }
 
   async function connect() {
     if (stopped) return;
+    if (!(connectTimeoutMs > 0 && connectTimeoutMs <= MAX_CONNECT_TIMEOUT_MS)) {
+      // A bad option would otherwise pass for a network failure, retried forever.
+      return stop(new CloseloopError('VALIDATION', `connectTimeoutMs must be a number of milliseconds from 1 to ${MAX_CONNECT_TIMEOUT_MS}, not ${String(opts.connectTimeoutMs)}`, 0, { field: 'connectTimeoutMs' }));
+    }
     if (!opts.EventSource) {
       return stop(
         new CloseloopError(
@@ -123,7 +133,8 @@ export function openLiveStream<T>(opts: LiveStreamOptions<T>): () => void {
     }
     let ticket: string;
     try {
-      ticket = await opts.streamTicket();
+      // A request that is never answered (a half-dead proxy) would otherwise stall healing for good.
+      ticket = await opts.streamTicket(AbortSignal.timeout(connectTimeoutMs));
     } catch (error) {
       return retry(error instanceof CloseloopError ? error : new CloseloopError('NETWORK', String(error), 0), false);
     }
@@ -135,7 +146,7 @@ export function openLiveStream<T>(opts: LiveStreamOptions<T>): () => void {
       es.addEventListener(type, (event) => {
         if (source === es) handle(event);
       });
-    heard();
+    heard(Math.min(silenceMs, connectTimeoutMs));
     // A refused stream also opens with `connected`, then says why: only data, a ping or time prove it healthy.
     on('connected', (event) => {
       connectedAt = Date.now();

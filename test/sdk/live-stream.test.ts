@@ -80,6 +80,38 @@ describe('a live feed that heals itself', () => {
     feed.stop();
   });
 
+  it('drops a reconnect that is never answered and tries again, instead of waiting for good', async () => {
+    const customer = createCustomerClient({ url: proxy.url, siteKey: t.site.siteKey, EventSource });
+    const { id: ticketId } = await customer.tickets.create({ subject: 'Through a half-dead proxy', message: 'Hello' });
+    const seen: string[] = [];
+    let starts = 0;
+    const w = waiter();
+    const stop = customer.subscribe(
+      (change) => {
+        seen.push(change.type);
+        w.poke();
+      },
+      {
+        connectTimeoutMs: 1000,
+        onStarted: () => {
+          starts++;
+          w.poke();
+        },
+      },
+    );
+    await w.until(() => starts === 1, 'the first connection');
+    await agent.tickets.reply({ ticketId, message: 'before' });
+    await w.until(() => seen.length === 1, 'the first reply');
+    proxy.hang(true);
+    proxy.cut();
+    await agent.tickets.reply({ ticketId, message: 'while the proxy hangs' });
+    await w.until(() => proxy.hung > 0, 'a reconnect the proxy swallows');
+    proxy.hang(false);
+    await w.until(() => seen.length === 2, 'the reply, on a later attempt');
+    expect(seen).toEqual(['replied', 'replied']);
+    stop();
+  });
+
   it('tells the caller, as a CloseloopError with the spec code, when the session behind the stream has ended', async () => {
     const customer = createCustomerClient({ url: t.url, siteKey: t.site.siteKey, EventSource });
     const token = await customer.getToken();
@@ -109,6 +141,26 @@ describe('a live feed that heals itself', () => {
     });
     await w.until(() => errors.length === 1, 'the refusal');
     expect(errors[0]).toMatchObject({ code: 'FORBIDDEN', status: 403 });
+    stop();
+  });
+
+  it('refuses a connect timeout that is not a number of milliseconds, instead of retrying forever', async () => {
+    const customer = createCustomerClient({ url: t.url, siteKey: t.site.siteKey, EventSource });
+    const errors: CloseloopError[] = [];
+    let reconnects = 0;
+    const w = waiter();
+    const stop = customer.subscribe(() => {}, {
+      connectTimeoutMs: -5,
+      onReconnecting: () => reconnects++,
+      onError: (error) => {
+        errors.push(error);
+        w.poke();
+      },
+    });
+    await w.until(() => errors.length === 1, 'the refusal');
+    expect(errors[0]).toMatchObject({ code: 'VALIDATION', data: { field: 'connectTimeoutMs' } });
+    expect(errors[0]!.message).toMatch(/from 1 to 300000, not -5/);
+    expect(reconnects).toBe(0);
     stop();
   });
 
