@@ -9,7 +9,9 @@ const tsc = require.resolve('typescript/bin/tsc');
 rmSync('dist/server', { recursive: true, force: true });
 execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 // drizzle-kit's snapshots only serve `npm run db:generate`: the migrator needs the SQL and the journal.
-cpSync('server/store/migrations', 'dist/server/store/migrations', { recursive: true, filter: (path) => !path.endsWith('_snapshot.json') });
-cpSync('server/store/checkpoint-worker.js', 'dist/server/store/checkpoint-worker.js');
+for (const dialect of ['sqlite', 'postgres']) {
+  cpSync(`server/store/${dialect}/migrations`, `dist/server/store/${dialect}/migrations`, { recursive: true, filter: (path) => !path.endsWith('_snapshot.json') });
+}
+cpSync('server/store/sqlite/checkpoint-worker.js', 'dist/server/store/sqlite/checkpoint-worker.js');
 // The SDK's API types, written out in full so its declarations need no server code.
 execFileSync(process.execPath, ['scripts/build-sdk-types.js'], { stdio: 'inherit' });

@@ -32,5 +32,5 @@ for major in "$@"; do
   fi
   echo "== Node $("$dir/bin/node" --version): rebuilding better-sqlite3, then the server, SDK and widget suites"
   PATH="$dir/bin:$PATH" rebuild "$dir"
-  PATH="$dir/bin:$PATH" node ./node_modules/vitest/vitest.mjs run test/server test/sdk test/widget
+  PATH="$dir/bin:$PATH" node ./node_modules/vitest/vitest.mjs run --project sqlite test/server test/sdk test/widget
 done

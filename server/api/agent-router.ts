@@ -108,10 +108,10 @@ const ticketsRouter = router({
 
   /** The ticket and its whole timeline, internal notes and agent-only events included. */
   get: agentProcedure.input(z.strictObject({ ticketId: s.ticketId })).query(async ({ ctx, input }) => {
-    const ticket = await ctx.app.store.getTicket({ siteId: ctx.site.id, ticketId: input.ticketId });
-    if (!ticket) throw notFound();
-    const [dto] = await withCustomers(ctx.app, ctx.site, [ticket]);
-    return { ticket: dto!, timeline: await buildTimeline(ctx.app.store, ticket, 'agent') };
+    const thread = await ctx.app.store.thread({ siteId: ctx.site.id, ticketId: input.ticketId }, { includeInternal: true });
+    if (!thread) throw notFound();
+    const [dto] = await withCustomers(ctx.app, ctx.site, [thread.ticket]);
+    return { ticket: dto!, timeline: await buildTimeline(ctx.app.store, thread, 'agent') };
   }),
 
   reply: agentAction(s.onTicket({ message: s.body }), (i) => ({ action: 'reply', body: i.message })),

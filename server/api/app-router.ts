@@ -1,3 +1,5 @@
+/// <reference types="node" />
+// The router runs on Node: programs that read only its types (the widget's, the SDK's) still need Node's.
 import { agentRouter } from './agent-router.js';
 import { customerTicketsRouter } from './customer-router.js';
 import { sessionRouter } from './session-router.js';

@@ -73,11 +73,12 @@ export const customerTicketsRouter = router({
 
   /** The ticket and its customer timeline: public messages and public events. */
   get: customerProcedure.input(z.strictObject({ ticketId: s.ticketId })).query(async ({ ctx, input }) => {
-    const ticket = await ctx.app.store.getTicket({ siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id, email: ctx.owner.email });
-    if (!ticket || customerStatus(ticket.status as Status) === null) throw notFound();
+    const ref = { siteId: ctx.site.id, ticketId: input.ticketId, customerId: ctx.customer.id, email: ctx.owner.email };
+    const thread = await ctx.app.store.thread(ref, { includeInternal: false });
+    if (!thread || customerStatus(thread.ticket.status as Status) === null) throw notFound();
     return {
-      ticket: customerTicket(ticket, ctx.site, ctx.app.now()),
-      timeline: await buildTimeline(ctx.app.store, ticket, 'customer', ctx.customer),
+      ticket: customerTicket(thread.ticket, ctx.site, ctx.app.now()),
+      timeline: await buildTimeline(ctx.app.store, thread, 'customer', ctx.customer),
     };
   }),
 

@@ -1,5 +1,5 @@
 import type { SiteRow } from '../store/store.js';
-import type { TicketContext } from '../store/schema.js';
+import type { TicketContext } from '../store/json-columns.js';
 
 /**
  * A ticket's context as the site allows it to be kept: the page URL never keeps its

@@ -2,10 +2,14 @@
  * The `closeloop` command. Every failure is one clear line on stderr and exit
  * code 1; `run` returns the exit code instead of exiting, so tests can call it.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { siteDto } from '../api/dto.js';
 import { createServer } from '../http/create-server.js';
-import { createStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { openStore, storeLocation } from '../store/open-store.js';
+import { copyDatabase } from '../store/copy-database.js';
+import { isPostgresUrl } from '../store/postgres/open-postgres.js';
 import { sweep } from '../tickets/sweeper.js';
 import { idempotencyTtlFromEnv } from '../api/idempotency.js';
 import { notifications as notificationSchema } from '../api/schemas.js';
@@ -33,8 +37,11 @@ Commands:
                        [--portal-url URL] [--reply-delay-minutes M] [--accent-color #RRGGBB]
   sweep                                     run the due rules (auto-close, wake) once
   migrate                                   apply pending database migrations
+  copy --from DB --to DB                    copy a whole database into an empty one (SQLite
+                                            file ⇄ postgres:// URL), then verify it
 
-Every command takes --db PATH (or CLOSELOOP_DB; default ./data/closeloop.db).
+Every command takes --db PATH (or CLOSELOOP_DB; default ./data/closeloop.db) for
+SQLite, or --database-url postgres://… (or CLOSELOOP_DATABASE_URL) for PostgreSQL.
 serve also reads PORT and HOST. Email to customers needs CLOSELOOP_SMTP_URL,
 CLOSELOOP_MAIL_FROM and CLOSELOOP_PUBLIC_URL (see the README).`;
 
@@ -45,7 +52,7 @@ const defaultIo: Io = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-const DB_OPTION = { db: { type: 'string' } } as const;
+const DB_OPTION = { db: { type: 'string' }, 'database-url': { type: 'string' } } as const;
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, positionals = 0) {
   try {
@@ -58,7 +65,14 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   }
 }
 
-const dbPath = (value: unknown) => (typeof value === 'string' && value) || process.env.CLOSELOOP_DB || './data/closeloop.db';
+/** The database the flags or the environment name (a SQLite file by default); both kinds at once is a usage error. */
+function where(values: { db?: string | undefined; 'database-url'?: string | undefined }) {
+  try {
+    return storeLocation({ db: values.db, databaseUrl: values['database-url'] });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 function number(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -79,9 +93,10 @@ function origins(values: string[] | undefined): string[] | undefined {
   });
 }
 
-async function withStore<T>(path: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = createStore(path);
+async function withStore<T>(location: ReturnType<typeof where>, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = openStore(location);
   try {
+    await store.ready();
     return await fn(store);
   } finally {
     await store.close();
@@ -93,10 +108,10 @@ async function serve(args: string[], io: Io) {
   const port = number(values.port ?? process.env.PORT, 'port') ?? 8787;
   const host = values.host ?? process.env.HOST ?? '127.0.0.1';
   const smtpPort = number(values['smtp-port'], 'smtp-port');
-  const path = dbPath(values.db);
+  const location = where(values);
   const mail = mailConfig();
   if (smtpPort !== undefined && !mail) throw new UsageError('--smtp-port needs outgoing mail configured: set CLOSELOOP_SMTP_URL, CLOSELOOP_MAIL_FROM and CLOSELOOP_PUBLIC_URL');
-  const server = createServer({ db: path, mail: { inboundPort: smtpPort } });
+  const server = createServer({ ...location, mail: { inboundPort: smtpPort } });
   let url: string;
   try {
     ({ url } = await server.listen(port, host));
@@ -104,7 +119,7 @@ async function serve(args: string[], io: Io) {
     await server.close();
     throw error;
   }
-  io.out(`Closeloop is listening on ${url} (database ${path})`);
+  io.out(`Closeloop is listening on ${url} (database ${server.store.location})`);
   if (!mail) io.out('Email is off: no notifications are sent. Set CLOSELOOP_SMTP_URL, CLOSELOOP_MAIL_FROM and CLOSELOOP_PUBLIC_URL to turn it on.');
   else {
     const smtp = new URL(mail.smtpUrl);
@@ -113,7 +128,7 @@ async function serve(args: string[], io: Io) {
   }
   if ((await server.store.listSites()).length === 0) {
     io.out('No site yet. Create one (it prints the keys your page and backend need):');
-    io.out(`  npx closeloop sites create --name "My shop" --origin https://shop.example --db ${path}`);
+    io.out(`  npx closeloop sites create --name "My shop" --origin https://shop.example ${'db' in location ? `--db ${location.db}` : '--database-url …'}`);
   }
   io.onListening?.(url);
   await (io.stopSignal ?? processStop());
@@ -140,13 +155,13 @@ async function sites(args: string[], io: Io) {
     if (!values.name?.trim()) throw new UsageError('sites create needs --name NAME');
     const list = origins(values.origin);
     if (!list?.length) throw new UsageError('sites create needs at least one --origin URL');
-    const site = await withStore(dbPath(values.db), (store) => store.createSite({ name: values.name!.trim(), origins: list }, Date.now()));
+    const site = await withStore(where(values), (store) => store.createSite({ name: values.name!.trim(), origins: list }, Date.now()));
     io.out(JSON.stringify({ siteId: site.id, siteKey: site.siteKey, secretKey: site.secretKey }));
     return;
   }
   if (sub === 'list') {
     const { values } = parse(rest, {});
-    const all = await withStore(dbPath(values.db), (store) => store.listSites());
+    const all = await withStore(where(values), (store) => store.listSites());
     io.out(JSON.stringify(all.map(siteDto), null, 2));
     return;
   }
@@ -183,7 +198,7 @@ async function sites(args: string[], io: Io) {
     };
     if (patch.autoCloseAfterHours === 0) throw new UsageError('--auto-close-after-hours must be more than 0');
     const notifications = notificationsPatch(values);
-    const site = await withStore(dbPath(values.db), async (store) => {
+    const site = await withStore(where(values), async (store) => {
       const current = await store.getSite(siteId);
       if (!current) return null;
       return store.updateSite(siteId, notifications ? { ...patch, notifications: { ...(current.notifications ?? {}), ...notifications } } : patch);
@@ -217,7 +232,7 @@ function notificationsPatch(values: Record<string, string | boolean | (string | 
 
 async function sweepOnce(args: string[], io: Io) {
   const { values } = parse(args, {});
-  const changes = await withStore(dbPath(values.db), (store) => {
+  const changes = await withStore(where(values), (store) => {
     // Auto-closes swept from cron email their customers too, when mail is configured.
     store.emails.setLimits(mailConfig()?.limits ?? null);
     return sweep({ store, now: Date.now, hub: { changed: () => {} } }, { idempotencyTtlMs: idempotencyTtlFromEnv() });
@@ -226,11 +241,24 @@ async function sweepOnce(args: string[], io: Io) {
   io.out(`sweep: ${changes.length} ticket${changes.length === 1 ? '' : 's'} changed`);
 }
 
+async function copy(args: string[], io: Io) {
+  const { values } = parse(args, { from: { type: 'string' }, to: { type: 'string' } });
+  if (!values.from || !values.to) throw new UsageError('copy needs --from DB and --to DB (each a SQLite file or a postgres:// URL)');
+  if (values.from === values.to) throw new UsageError('copy needs two different databases');
+  const location = (value: string) => (isPostgresUrl(value) ? { databaseUrl: value } : { db: value });
+  if (!isPostgresUrl(values.from) && !existsSync(values.from)) throw new UsageError(`--from: no database file at ${values.from}`);
+  const started = performance.now();
+  const copied = await withStore(location(values.from), (from) =>
+    withStore(location(values.to!), (to) => copyDatabase(from, to, (t) => io.out(`${t.table}: ${t.rows} rows, checksum ${t.checksum.slice(0, 16)}… verified`))),
+  );
+  const rows = copied.reduce((n, t) => n + t.rows, 0);
+  io.out(`copy: ${rows} rows in ${copied.length} tables copied and verified in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
 async function migrate(args: string[], io: Io) {
   const { values } = parse(args, {});
-  const path = dbPath(values.db);
-  await withStore(path, async () => undefined);
-  io.out(`migrate: ${path} is up to date`);
+  const shown = await withStore(where(values), async (store) => store.location);
+  io.out(`migrate: ${shown} is up to date`);
 }
 
 export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
@@ -248,6 +276,9 @@ export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
         return 0;
       case 'migrate':
         await migrate(args, io);
+        return 0;
+      case 'copy':
+        await copy(args, io);
         return 0;
       case undefined:
       case 'help':

@@ -7,7 +7,8 @@ import { idempotencyTtlFromEnv } from '../api/idempotency.js';
 import type { AppDeps, Context } from '../api/context.js';
 import { createLiveHub } from '../live/live-hub.js';
 import { createStreamTickets } from '../live/stream-tickets.js';
-import { createStore, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { openStore } from '../store/open-store.js';
 import { sweep } from '../tickets/sweeper.js';
 import { createRateLimiter, type RateLimit } from './rate-limiter.js';
 import { aboutPage } from './about-page.js';
@@ -23,7 +24,9 @@ import { startInboundSmtp } from '../mail/inbound-smtp.js';
 
 export interface ServerOptions {
   /** A SQLite file path (created and migrated when missing), or an open store. */
-  db: string | Store;
+  db?: string | Store;
+  /** A postgres:// URL instead of `db`: several servers can share it (tables created and migrated when missing). */
+  databaseUrl?: string;
   /** The clock, injectable for tests. */
   now?: () => number;
   /** How often `serve` runs the sweeper; 0 turns it off. Default: CLOSELOOP_SWEEP_INTERVAL_MS or 60000. */
@@ -31,7 +34,7 @@ export interface ServerOptions {
   rateLimits?: { anonymousSessions?: RateLimit; ticketCreates?: RateLimit };
   maxBodyBytes?: number;
   maxBatchSize?: number;
-  /** Take the client address from X-Forwarded-For (only behind your own proxy). */
+  /** Take the client address from X-Forwarded-For's first entry (only behind your own proxy, which must set it). Default: CLOSELOOP_TRUST_PROXY=1. */
   trustProxy?: boolean;
   /** How often live streams look for changes made by other processes. */
   livePollMs?: number;
@@ -74,8 +77,12 @@ function json(res: http.ServerResponse, status: number, body: unknown, headers: 
 /** The Closeloop server: the tRPC API at /trpc, /healthz, and the sweeper. Mountable in any Node app via `handle`. */
 export function createServer(options: ServerOptions) {
   const now = options.now ?? Date.now;
-  const store = typeof options.db === 'string' ? createStore(options.db, { checkpointEveryMs: 20 }) : options.db;
-  const ownsStore = typeof options.db === 'string';
+  if (options.db !== undefined && options.databaseUrl !== undefined) throw new Error('choose one database: `db` (SQLite) and `databaseUrl` (PostgreSQL) are both set');
+  const ownsStore = typeof options.db !== 'object';
+  const store =
+    typeof options.db === 'object'
+      ? options.db
+      : openStore(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { db: options.db ?? './data/closeloop.db' }, { checkpointEveryMs: 20 });
   const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
   const logError = options.logError ?? ((message, error) => console.error(message, error));
   const limits = {
@@ -125,8 +132,9 @@ export function createServer(options: ServerOptions) {
     return origins.set.has(origin);
   }
 
+  const trustProxy = options.trustProxy ?? process.env.CLOSELOOP_TRUST_PROXY === '1';
   const clientIp = (req: http.IncomingMessage) => {
-    const forwarded = options.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+    const forwarded = trustProxy ? req.headers['x-forwarded-for'] : undefined;
     const first = typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined;
     return first || req.socket.remoteAddress || 'unknown';
   };
@@ -215,6 +223,7 @@ export function createServer(options: ServerOptions) {
 
   let sweeping: Promise<unknown> | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
+  let stopNotifications: (() => Promise<void>) | null = null;
   let deliverTimer: NodeJS.Timeout | null = null;
   const runDeliveries = () => webhooks.pump((error) => logError('closeloop: webhook delivery failed', error));
   const runSweep = () => {
@@ -242,8 +251,11 @@ export function createServer(options: ServerOptions) {
     },
     /** Sends the webhooks that are due, now; resolves with how many were delivered. */
     deliverWebhooks: () => webhooks.deliverDue(),
-    /** Listens, and starts the sweeper; resolves with the bound address. */
-    listen(port = 8787, host = '127.0.0.1') {
+    /** Opens the database, listens, and starts the sweeper; resolves with the bound address. */
+    async listen(port = 8787, host = '127.0.0.1') {
+      await store.ready();
+      // Events committed by other servers on the same database wake this server's live streams at once.
+      stopNotifications ??= await store.onNewEvents(() => hub.changed());
       return new Promise<{ port: number; host: string; url: string }>((resolve, reject) => {
         const onError = (error: NodeJS.ErrnoException) => {
           server.off('listening', onListening);
@@ -292,6 +304,7 @@ export function createServer(options: ServerOptions) {
       await webhooks.stop();
       await mailWorker?.stop();
       await inbound?.close();
+      await stopNotifications?.();
       if (ownsStore) await store.close();
     },
   };

@@ -11,7 +11,7 @@ import type { Command } from '../lifecycle/lifecycle.js';
 import { linkPage, linkPageHeaders, type LinkPage } from '../mail/link-page.js';
 import { translator, type MailTexts } from '../mail/mail-texts.js';
 import { notificationsOf } from '../mail/notification-settings.js';
-import type { LinkPlan, LinkState, OpenLink } from '../store/email-store.js';
+import type { LinkPlan, LinkState, OpenLink } from '../store/email-outbox.js';
 import type { SiteRow, Store, TicketRow } from '../store/store.js';
 import { decider } from '../tickets/act.js';
 

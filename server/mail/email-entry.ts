@@ -1,6 +1,4 @@
-import type { emails } from '../store/schema.js';
-
-type EmailRow = typeof emails.$inferSelect;
+import type { EmailRow } from '../store/store.js';
 
 /** An email as the log shows it (the API's DTO). */
 export function emailEntry(email: EmailRow) {

@@ -6,7 +6,7 @@
  * fails the email at once and tells the site's `email.failed` webhooks.
  */
 import nodemailer from 'nodemailer';
-import type { PreparedEmail } from '../store/email-store.js';
+import type { PreparedEmail } from '../store/email-outbox.js';
 import type { Store } from '../store/store.js';
 import type { MailConfig } from './mail-config.js';
 import { renderEmail, type RenderedEmail } from './render-email.js';

@@ -1,4 +1,4 @@
-import type { NotificationSettings } from '../store/schema.js';
+import type { NotificationSettings } from '../store/json-columns.js';
 
 /** A site's email settings with every default filled in. */
 export interface Notifications {

@@ -4,7 +4,7 @@
  * escaped into the HTML; the HTML uses tables and inline styles because that
  * is what email clients render, and declares both colour schemes.
  */
-import type { PreparedEmail } from '../store/email-store.js';
+import type { PreparedEmail } from '../store/email-outbox.js';
 import { addressOf, type MailConfig } from './mail-config.js';
 import { translator, type MailTexts } from './mail-texts.js';
 import { notificationsOf } from './notification-settings.js';

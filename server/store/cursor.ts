@@ -17,3 +17,10 @@ export function decodeCursor(cursor: string | undefined): [number, string] | nul
   if (typeof at !== 'number' || typeof id !== 'string') throw invalid('cursor', 'cursor is not one this server gave out');
   return [at, id];
 }
+
+/** One page of `limit` rows (fetched as limit + 1) and the cursor to the next, if there is one. */
+export function keysetPage<T extends { id: string }>(rows: T[], limit: number, at: (row: T) => number): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(at(last), last.id) : null };
+}

@@ -1,6 +1,6 @@
 import { isCustomerEvent, type ActorKind, type EventType } from '../lifecycle/lifecycle.js';
 import { eventItem, messageItem, type Person, type TimelineItem } from '../api/dto.js';
-import type { CustomerRow, Store, TicketRow } from '../store/store.js';
+import type { CustomerRow, Store, Thread } from '../store/store.js';
 
 /** Events whose message already stands in the thread for them. */
 const SHOWN_BY_MESSAGE = new Set<string>(['replied', 'note_added']);
@@ -8,16 +8,16 @@ const SHOWN_BY_MESSAGE = new Set<string>(['replied', 'note_added']);
 /**
  * One time-ordered thread. A customer gets public messages and public events
  * only; an agent gets everything, internal notes included. `customer` is the
- * ticket's customer when the caller already has it.
+ * ticket's customer when the caller already has it. The thread comes from
+ * `store.thread`, read with internal notes only for an agent.
  */
 export async function buildTimeline(
   store: Store,
-  ticket: TicketRow,
+  { ticket, messages, events }: Thread,
   audience: 'customer' | 'agent',
   customer?: CustomerRow | null,
 ): Promise<TimelineItem[]> {
   const forAgent = audience === 'agent';
-  const { messages, events } = await store.timeline(ticket.id, { includeInternal: forAgent });
   const visibleEvents = events.filter(
     (e) => !SHOWN_BY_MESSAGE.has(e.type) && (forAgent || isCustomerEvent(e.type as EventType)),
   );

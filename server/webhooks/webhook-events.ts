@@ -21,7 +21,7 @@ export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const PARKING = new Set(['spam', 'deleted']);
 
-export function webhookEventsFor(event: EventRow, message: MessageRow | null): WebhookEvent[] {
+export function webhookEventsFor(event: Pick<EventRow, 'type' | 'fromStatus' | 'toStatus'>, message: MessageRow | null): WebhookEvent[] {
   const types: WebhookEvent[] = [];
   const { type, fromStatus: from, toStatus: to } = event;
   if (type === 'created') types.push('ticket.created');

@@ -1,15 +1,19 @@
 // Shared bench plumbing: temp databases with a site and a customer, and servers in child processes.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore } from '../../dist/server/index.js';
+import pg from 'pg';
+import { openStore } from '../../dist/server/index.js';
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), 'closeloop-bench-'));
 
-/** A migrated database with one site, an agent and one customer session; returns the keys. */
-export async function seedDatabase(path) {
-  const store = createStore(path);
+const isUrl = (target) => /^postgres(ql)?:\/\//.test(target);
+
+/** A migrated database (a SQLite file or a PostgreSQL URL) with one site, an agent and one customer session; returns the keys. */
+export async function seedDatabase(target) {
+  const store = openStore(isUrl(target) ? { databaseUrl: target } : { db: target });
+  await store.ready();
   const site = await store.createSite({ name: 'Bench', origins: ['http://bench.test'] }, Date.now());
   const agent = await store.upsertAgent(site.id, { email: 'bench@bench.test', name: 'Bench' }, Date.now());
   const { token, customer } = await store.startSession({ siteId: site.id, identity: { externalId: 'bench-user' } }, Date.now());
@@ -57,3 +61,33 @@ export function startChild(script, args) {
 }
 
 export const cleanup = (dir) => rmSync(dir, { recursive: true, force: true });
+
+/**
+ * The PostgreSQL server for `npm run bench -- --postgres`: CLOSELOOP_BENCH_DATABASE_URL,
+ * else CLOSELOOP_TEST_DATABASE_URL, else a throwaway one started by scripts/ci/postgres.sh.
+ */
+let server;
+export function benchPostgres() {
+  server ??= process.env.CLOSELOOP_BENCH_DATABASE_URL || process.env.CLOSELOOP_TEST_DATABASE_URL || execFileSync('bash', ['scripts/ci/postgres.sh'], { encoding: 'utf8' }).trim();
+  return server;
+}
+
+/** An empty database on the bench's PostgreSQL; resolves with its URL and a function that drops it. */
+export async function freshPostgres(name) {
+  const admin = new pg.Client({ connectionString: benchPostgres() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(benchPostgres());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const again = new pg.Client({ connectionString: benchPostgres() });
+      await again.connect();
+      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await again.end();
+    },
+  };
+}

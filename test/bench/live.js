@@ -3,7 +3,7 @@
 // reply to the customer's event.
 import http from 'node:http';
 import { join } from 'node:path';
-import { createStore } from '../../dist/server/index.js';
+import { createSqliteStore as createStore } from '../../dist/server/index.js';
 import { cleanup, seedDatabase, startChild, tempDir } from './fixtures.js';
 
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];

@@ -1,10 +1,11 @@
 // Scale: 100k and 1M tickets (10k customers, 10 sites) generated straight into
-// SQLite; request latencies as the data grows; the sweeper closing 100k due
-// tickets while a reader keeps asking; file size per 1k tickets.
+// SQLite (or PostgreSQL with --postgres); request latencies as the data grows; the
+// sweeper closing 100k due tickets while a reader keeps asking; bytes per 1k tickets.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { cleanup, seedDatabase, startChild, tempDir } from './fixtures.js';
+import { cleanup, freshPostgres, seedDatabase, startChild, tempDir } from './fixtures.js';
+import { generatePostgres, longThreadPostgres, makeDuePostgres, sizePostgres } from './scale-postgres.js';
 
 const SITES = 10;
 const CUSTOMERS = 10_000;
@@ -89,18 +90,42 @@ async function latencies(url, headers, count) {
   return { p50: +percentile(times, 50).toFixed(2), p99: +percentile(times, 99).toFixed(2) };
 }
 
-export async function scale({ quick }) {
+/** Where the section's data lives: a SQLite file, or a fresh PostgreSQL database. */
+async function database(postgres, size) {
+  if (postgres) {
+    const { url, drop } = await freshPostgres(`closeloop_bench_scale_${size}`);
+    return {
+      target: url,
+      generate: (count, keys) => generatePostgres(url, count, keys),
+      longThread: (keys) => longThreadPostgres(url, keys),
+      makeDue: (due) => makeDuePostgres(url, due),
+      bytes: () => sizePostgres(url),
+      drop,
+    };
+  }
+  const dir = tempDir();
+  const file = join(dir, 'scale.db');
+  return {
+    target: file,
+    generate: async (count, keys) => generate(file, count, keys),
+    longThread: async (keys) => longThread(file, keys),
+    makeDue: async (due) => makeDue(file, due),
+    bytes: async () => statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0),
+    drop: async () => cleanup(dir),
+  };
+}
+
+export async function scale({ quick, postgres = false }) {
   const sizes = quick ? [10_000, 100_000] : [100_000, 1_000_000];
   const samples = quick ? 100 : 400;
   const rows = [];
   for (const size of sizes) {
-    const dir = tempDir();
+    const data = await database(postgres, size);
     try {
-      const file = join(dir, 'scale.db');
-      const keys = await seedDatabase(file);
-      const generateMs = generate(file, size, keys);
-      longThread(file, keys);
-      const server = await startChild('closeloop.js', [file]);
+      const keys = await seedDatabase(data.target);
+      const generateMs = await data.generate(size, keys);
+      await data.longThread(keys);
+      const server = await startChild('closeloop.js', [data.target]);
       const customer = { authorization: `Bearer ${keys.token}` };
       const agent = { authorization: `Bearer ${keys.site.secretKey}` };
       const input = (v) => encodeURIComponent(JSON.stringify(v));
@@ -110,26 +135,31 @@ export async function scale({ quick }) {
         customerList: await latencies(`${server.url}/trpc/tickets.list`, customer, samples),
         agentFilteredList: await latencies(`${server.url}/trpc/agent.tickets.list?input=${input({ status: 'open', limit: 20 })}`, agent, samples),
         get200Messages: await latencies(`${server.url}/trpc/tickets.get?input=${input({ ticketId: 'tk_long' })}`, customer, samples),
-        bytesPer1k: Math.round((statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0)) / (size / 1000)),
+        bytesPer1k: Math.round((await data.bytes()) / (size / 1000)),
       };
-      if (size === sizes[sizes.length - 1]) row.sweep = await sweepWhileReading(file, server, customer, quick ? 20_000 : 100_000);
+      if (size === sizes[sizes.length - 1]) row.sweep = await sweepWhileReading(data, server, customer, quick ? 20_000 : 100_000);
       rows.push(row);
       await server.stop();
     } finally {
-      cleanup(dir);
+      await data.drop();
     }
   }
   return rows;
 }
 
-/** Makes `due` tickets resolved long ago, sweeps them in the server, and reads all the while. */
-async function sweepWhileReading(file, server, headers, due) {
+/** Makes `due` tickets resolved long ago. */
+function makeDue(file, due) {
   const db = new Database(file);
   db.prepare(`update tickets set status = 'resolved', resolved_at = ? where rowid in (select rowid from tickets where status != 'closed' limit ?)`).run(
     Date.now() - 100 * 3_600_000,
     due,
   );
   db.close();
+}
+
+/** Makes `due` tickets resolved long ago, sweeps them in the server, and reads all the while. */
+async function sweepWhileReading(data, server, headers, due) {
+  await data.makeDue(due);
   let reading = true;
   const times = [];
   const reader = (async () => {

@@ -1,8 +1,10 @@
-// Server throughput and latency: Closeloop against a bare node:http + better-sqlite3
-// baseline doing the same SQLite work, at 10 and 100 connections; memory of both.
+// Server throughput and latency: Closeloop against a bare node:http baseline doing the
+// same database work with the same driver (better-sqlite3, or pg with --postgres), at 10
+// and 100 connections; memory of both. On PostgreSQL, also the mixed lifecycle load
+// spread over two servers on one database, next to one server's.
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { cleanup, seedDatabase, startChild, tempDir } from './fixtures.js';
+import { cleanup, freshPostgres, seedDatabase, startChild, tempDir } from './fixtures.js';
 
 function load(opts) {
   return new Promise((resolve, reject) => {
@@ -21,16 +23,25 @@ const figures = (r, perRequest = 1) => ({
 const body = JSON.stringify({ subject: 'Bench ticket', message: 'Something is broken, please help.' });
 const batch = (n, input) => JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [i, input])));
 
-export async function throughput({ quick }) {
+export async function throughput({ quick, postgres = false }) {
   const duration = quick ? 2 : 8;
   const dir = tempDir();
   const rows = [];
   const memory = {};
+  const databases = [];
+  /** A fresh database of the run's kind: its file path or URL. */
+  const fresh = async (name) => {
+    if (!postgres) return join(dir, `${name}.db`);
+    const database = await freshPostgres(`closeloop_bench_${name}`);
+    databases.push(database);
+    return database.url;
+  };
   try {
-    const ours = await seedDatabase(join(dir, 'closeloop.db'));
-    const base = await seedDatabase(join(dir, 'baseline.db'));
-    const closeloop = await startChild('closeloop.js', [join(dir, 'closeloop.db')]);
-    const baseline = await startChild('baseline.js', [join(dir, 'baseline.db')]);
+    const [oursAt, baseAt] = [await fresh('closeloop'), await fresh('baseline')];
+    const ours = await seedDatabase(oursAt);
+    const base = await seedDatabase(baseAt);
+    const closeloop = await startChild('closeloop.js', [oursAt]);
+    const baseline = await startChild(postgres ? 'baseline-postgres.js' : 'baseline.js', [baseAt]);
     memory.idle = { closeloop: closeloop.memory().rss, baseline: baseline.memory().rss };
     const auth = (t) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
 
@@ -85,15 +96,40 @@ export async function throughput({ quick }) {
       rows.push({ name: 'tickets.create ×10 batched (ops/s)', connections, ...batched, baseline: createBase.baseline, ratio: +(batched.rps / createBase.baseline).toFixed(2) });
       await lifecycle(closeloop.url, ours, connections, 1);
       await closeloop.ask('loop');
-      rows.push({ name: 'mixed lifecycle (5 calls)', connections, ...(await measured(async () => figures(await lifecycle(closeloop.url, ours, connections, duration)))) });
+      const one = { name: 'mixed lifecycle (5 calls)', connections, ...(await measured(async () => figures(await lifecycle(closeloop.url, ours, connections, duration)))) };
+      rows.push(one);
       if (connections === 100) memory.peak = { closeloop: closeloop.memory().peak, baseline: baseline.memory().peak };
+      if (postgres) {
+        const two = await twoServers(closeloop, oursAt, ours, connections, duration);
+        rows.push({ ...two, baseline: one.rps, ratio: +(two.rps / one.rps).toFixed(2) });
+      }
     }
     await closeloop.stop();
     await baseline.stop();
   } finally {
     cleanup(dir);
+    for (const database of databases) await database.drop();
   }
   return { rows, memory };
+}
+
+/**
+ * The mixed lifecycle load split evenly over the running server and a second one on the same
+ * database, as a load balancer would; req/s summed, latencies the worse of the two. The
+ * baseline column then holds one server's req/s under the same total load.
+ */
+async function twoServers(first, target, keys, connections, duration) {
+  const second = await startChild('closeloop.js', [target]);
+  try {
+    const half = Math.max(1, connections / 2);
+    await Promise.all([lifecycle(first.url, keys, half, 1), lifecycle(second.url, keys, half, 1)]);
+    const [a, b] = (await Promise.all([lifecycle(first.url, keys, half, duration), lifecycle(second.url, keys, half, duration)])).map((r) => figures(r));
+    const worse = (k) => Math.max(a[k], b[k]);
+    const served = await first.ask('loop');
+    return { name: 'mixed lifecycle, two servers', connections, rps: a.rps + b.rps, p50: worse('p50'), p99: worse('p99'), max: worse('max'), errors: a.errors + b.errors, ...served };
+  } finally {
+    await second.stop();
+  }
 }
 
 /** create → agent reply → customer reply → resolve → confirm, chained per connection. */

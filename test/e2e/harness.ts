@@ -3,16 +3,16 @@
  * page of another origin with the real script tag on a second, and the system
  * Chromium driven by playwright-core. No browser download, ever.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createAgentClient, signIdentity } from '../../sdk/index.js';
 import { createServer } from '../../server/http/create-server.js';
+import { freshTestDatabase } from '../helpers/test-server.js';
 
 export const ARTIFACTS = join(import.meta.dirname, 'artifacts');
 
@@ -58,11 +58,11 @@ export interface ShopPageOptions {
 }
 
 export async function startStack() {
-  const dir = mkdtempSync(join(tmpdir(), 'closeloop-e2e-'));
   // Real time, plus an offset a test can move forward (the reopen window) without sleeping.
   let offset = 0;
   const now = () => Date.now() + offset;
-  const api = createServer({ db: join(dir, 'closeloop.db'), now, sweepIntervalMs: 0, webhookIntervalMs: 0, logError: () => {} });
+  const fresh = await freshTestDatabase();
+  const api = createServer({ ...fresh.database, now, sweepIntervalMs: 0, webhookIntervalMs: 0, logError: () => {} });
   const { url: apiUrl } = await api.listen(0, '127.0.0.1');
 
   let page: ShopPageOptions = {};
@@ -106,7 +106,7 @@ export async function startStack() {
       shop.closeAllConnections();
       await new Promise((resolve) => shop.close(resolve));
       await api.close();
-      rmSync(dir, { recursive: true, force: true });
+      await fresh.cleanup();
     },
   };
 

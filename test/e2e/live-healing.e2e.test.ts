@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createAgentClient } from '../../sdk/index.js';
 import { createServer } from '../../server/http/create-server.js';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
+import { freshTestDatabase } from '../helpers/test-server.js';
 import { E2E_TIMEOUT, launch, newPage, shot, SKIP_E2E, widget } from './harness.js';
 
 /**
@@ -16,9 +14,9 @@ import { E2E_TIMEOUT, launch, newPage, shot, SKIP_E2E, widget } from './harness.
  * the API itself is restarted, as in a deploy. The open thread must stay live.
  */
 describe.skipIf(SKIP_E2E)('the widget’s live updates heal themselves', { timeout: E2E_TIMEOUT }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'closeloop-e2e-heal-'));
-  const serverOptions = { db: join(dir, 'closeloop.db'), sweepIntervalMs: 0, webhookIntervalMs: 0, logError: () => {} };
-  let api = createServer(serverOptions);
+  let fresh: Awaited<ReturnType<typeof freshTestDatabase>>;
+  let serverOptions: Parameters<typeof createServer>[0];
+  let api: ReturnType<typeof createServer>;
   let apiPort = 0;
   let proxy: Awaited<ReturnType<typeof startCuttingProxy>>;
   let shop: http.Server;
@@ -27,6 +25,9 @@ describe.skipIf(SKIP_E2E)('the widget’s live updates heal themselves', { timeo
   let agent: ReturnType<typeof createAgentClient>;
 
   beforeAll(async () => {
+    fresh = await freshTestDatabase();
+    serverOptions = { ...fresh.database, sweepIntervalMs: 0, webhookIntervalMs: 0, logError: () => {} };
+    api = createServer(serverOptions);
     const listening = await api.listen(0, '127.0.0.1');
     apiPort = listening.port;
     proxy = await startCuttingProxy(listening.url);
@@ -48,7 +49,7 @@ describe.skipIf(SKIP_E2E)('the widget’s live updates heal themselves', { timeo
     shop?.close();
     await proxy?.close();
     await api.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fresh?.cleanup();
   });
 
   it('shows an answer sent while the connection was cut, and one sent after the server restarted', async () => {

@@ -1,4 +1,8 @@
-/** A real Closeloop server on a free loopback port, over a real SQLite file in a temp folder. */
+/**
+ * A real Closeloop server on a free loopback port, over a real SQLite file in a temp
+ * folder, or, when CLOSELOOP_TEST_STORE=postgres, over a fresh database on the real
+ * PostgreSQL named by CLOSELOOP_TEST_DATABASE_URL (the `postgres` test project).
+ */
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +13,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { AppRouter } from '../../server/api/app-router.js';
 import { createServer, type ServerOptions } from '../../server/http/create-server.js';
 import { backendFetch } from './backend-fetch.js';
+import { freshPostgresDatabase } from './postgres.js';
 
 export const ORIGIN = 'http://shop.test';
 
@@ -33,11 +38,24 @@ export function tempDbPath() {
   return { path: join(dir, 'closeloop.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Which database the test servers run on: SQLite, unless this run is the PostgreSQL one. */
+export const TEST_STORE: 'sqlite' | 'postgres' = process.env.CLOSELOOP_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** A fresh, empty database for one test server: its location (as createServer takes it) and a cleanup. */
+export async function freshTestDatabase(): Promise<{ database: { db: string } | { databaseUrl: string }; cleanup: () => Promise<void> | void }> {
+  if (TEST_STORE === 'postgres') {
+    const fresh = await freshPostgresDatabase();
+    return { database: { databaseUrl: fresh.url }, cleanup: fresh.drop };
+  }
+  const file = tempDbPath();
+  return { database: { db: file.path }, cleanup: file.cleanup };
+}
+
 export async function startTestServer(options: Partial<ServerOptions> = {}) {
   const clock = createClock();
-  const db = tempDbPath();
+  const fresh = await freshTestDatabase();
   const server = createServer({
-    db: db.path,
+    ...fresh.database,
     now: clock.now,
     sweepIntervalMs: 0,
     livePollMs: 50,
@@ -98,6 +116,8 @@ export async function startTestServer(options: Partial<ServerOptions> = {}) {
     url,
     server,
     store: server.store,
+    /** Where the data lives: give it to `createServer` for a second server on the same database. */
+    database: fresh.database,
     site,
     clock,
     client,
@@ -109,7 +129,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}) {
     },
     async close() {
       await server.close();
-      db.cleanup();
+      await fresh.cleanup();
     },
   };
 }

@@ -28,9 +28,11 @@ describe('the published package', () => {
       'dist/sdk/index.d.ts',
       'dist/widget/widget.js',
       'dist/widget/widget-app.js',
-      'dist/server/store/migrations/0000_init.sql',
-      'dist/server/store/migrations/meta/_journal.json',
-      'dist/server/store/checkpoint-worker.js',
+      'dist/server/store/sqlite/migrations/0000_init.sql',
+      'dist/server/store/sqlite/migrations/meta/_journal.json',
+      'dist/server/store/sqlite/checkpoint-worker.js',
+      'dist/server/store/postgres/migrations/0000_init.sql',
+      'dist/server/store/postgres/migrations/meta/_journal.json',
     ]) {
       expect(paths, path).toContain(path);
     }

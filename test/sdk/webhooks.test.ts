@@ -175,7 +175,7 @@ describe('webhooks', () => {
     const endpoint = await agent.webhooks.create({ url: receiver.url, events: ['ticket.created'] });
     await createCustomerClient({ url: t.url, siteKey: t.site.siteKey }).tickets.create({ subject: 'Before the crash', message: 'x' });
     const { createServer } = await import('../../server/http/create-server.js');
-    const second = createServer({ db: t.store.path, now: t.clock.now, sweepIntervalMs: 0, webhookIntervalMs: 0, allowPrivateWebhooks: true });
+    const second = createServer({ ...t.database, now: t.clock.now, sweepIntervalMs: 0, webhookIntervalMs: 0, allowPrivateWebhooks: true });
     expect(await second.deliverWebhooks()).toBe(1);
     await second.close();
     expect(receiver.received.map((r) => JSON.parse(r.body).data.ticket.subject)).toEqual(['Before the crash']);

@@ -5,7 +5,7 @@
  * (test/server/store/schema-parity.test.ts) compares the two, so they cannot drift.
  */
 import { bigint, bigserial, boolean, doublePrecision, index, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { NotificationSettings, TicketContext } from '../schema.js';
+import type { NotificationSettings, TicketContext } from '../json-columns.js';
 
 export const sites = pgTable('sites', {
   id: text('id').primaryKey(),
@@ -212,6 +212,8 @@ export const webhookDeliveries = pgTable(
   {
     // The `webhook-id` header: the same on every retry, so receivers can de-duplicate.
     id: text('id').primaryKey(),
+    // The order rows were written in (SQLite's implicit rowid): deliveries due at one instant go out in it.
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     endpointId: text('endpoint_id').notNull().references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
     siteId: text('site_id').notNull(),
     type: text('type').notNull(),
@@ -262,6 +264,8 @@ export const emails = pgTable(
   {
     // Also the Message-ID's local part: the same on every retry.
     id: text('id').primaryKey(),
+    // The order rows were written in (SQLite's implicit rowid).
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     siteId: text('site_id').notNull().references(() => sites.id),
     ticketId: text('ticket_id').references(() => tickets.id, { onDelete: 'cascade' }),
     to: text('to').notNull(),
@@ -334,3 +338,4 @@ export const rateLimits = pgTable(
   },
   (t) => [index('rate_limits_reset').on(t.resetAt)],
 );
+

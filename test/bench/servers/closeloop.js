@@ -5,9 +5,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer } from '../../../dist/server/index.js';
 
-const [db] = process.argv.slice(2);
+// A file path, or a postgres:// URL.
+const [target] = process.argv.slice(2);
 const server = createServer({
-  db,
+  ...(/^postgres(ql)?:\/\//.test(target) ? { databaseUrl: target } : { db: target }),
   sweepIntervalMs: 0,
   webhookIntervalMs: 0,
   logError: () => {},

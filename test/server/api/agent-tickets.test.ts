@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DAY, errorCode, failure, HOUR, useTestServer, type TestServer } from '../../helpers/test-server.js';
-import { open } from '../../helpers/sqlite.js';
+import { rawCount, rawRows } from '../../helpers/raw-database.js';
 
 describe('agent procedures', () => {
   let t: TestServer;
@@ -105,12 +105,9 @@ describe('agent procedures', () => {
     expect(await a.purge.mutate({ ticketId: ticket.id })).toEqual({ id: ticket.id, purged: true });
     expect(await errorCode(a.get.query({ ticketId: ticket.id }))).toBe('NOT_FOUND');
 
-    const { sqlite } = open(t);
-    const left = (table: string, column: string) =>
-      (sqlite.prepare(`select count(*) n from ${table} where ${column} = ?`).get(ticket.id) as { n: number }).n;
-    expect([left('tickets', 'id'), left('messages', 'ticket_id'), left('events', 'ticket_id')]).toEqual([0, 0, 0]);
-    const record = sqlite.prepare('select * from purge_records where ticket_id = ?').get(ticket.id);
-    sqlite.close();
+    const left = (table: string, column: string) => rawCount(t, `select count(*) n from ${table} where ${column} = ?`, [ticket.id]);
+    expect([await left('tickets', 'id'), await left('messages', 'ticket_id'), await left('events', 'ticket_id')]).toEqual([0, 0, 0]);
+    const [record] = await rawRows(t, 'select * from purge_records where ticket_id = ?', [ticket.id]);
     expect(record).toMatchObject({ ticket_id: ticket.id, actor_kind: 'agent', actor_id: ada.id });
     expect(Object.keys(record as object).sort()).toEqual(['actor_id', 'actor_kind', 'at', 'id', 'site_id', 'ticket_id']);
   });

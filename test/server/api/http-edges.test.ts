@@ -99,6 +99,25 @@ describe('the HTTP edge', () => {
     }
   });
 
+  it('behind a proxy (CLOSELOOP_TRUST_PROXY=1) counts each customer by the address the proxy forwards, and otherwise ignores the header', async () => {
+    const limits = { anonymousSessions: { limit: 1, windowMs: 60_000 }, ticketCreates: { limit: 1, windowMs: 60_000 } };
+    process.env.CLOSELOOP_TRUST_PROXY = '1';
+    const proxied = await startTestServer({ rateLimits: limits }).finally(() => delete process.env.CLOSELOOP_TRUST_PROXY);
+    const direct = await startTestServer({ rateLimits: limits });
+    try {
+      const begin = (s: TestServer, from: string) => rawPost(s.url, 'session.start', { siteKey: s.site.siteKey }, { origin: ORIGIN, 'x-forwarded-for': from });
+      expect((await begin(proxied, '203.0.113.1')).status).toBe(200);
+      expect((await begin(proxied, '203.0.113.2, 10.0.0.1')).status).toBe(200);
+      expect((await begin(proxied, '203.0.113.1')).status).toBe(429);
+      // Without trust, a forged header buys nothing: both come from 127.0.0.1.
+      expect((await begin(direct, '203.0.113.1')).status).toBe(200);
+      expect((await begin(direct, '203.0.113.2')).status).toBe(429);
+    } finally {
+      await proxied.close();
+      await direct.close();
+    }
+  });
+
   it('tells a person who opens the API in a browser what it serves, and answers the favicon without a 404', async () => {
     const about = await fetch(`${t.url}/`);
     expect(about.status).toBe(200);

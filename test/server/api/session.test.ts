@@ -16,10 +16,8 @@ describe('customer sessions', () => {
 
   it('stores the token hashed, never as given', async () => {
     const { token } = await t.customer();
-    const { sqlite } = await import('../../helpers/sqlite.js').then((m) => m.open(t));
-    const hit = sqlite.prepare('select count(*) n from customer_sessions where token_hash = ?').get(token) as { n: number };
-    sqlite.close();
-    expect(hit.n).toBe(0);
+    const { rawCount } = await import('../../helpers/raw-database.js');
+    expect(await rawCount(t, 'select count(*) n from customer_sessions where token_hash = ?', [token])).toBe(0);
   });
 
   it('verifies a customer with the site backend’s identity token and keeps their tickets across sessions', async () => {

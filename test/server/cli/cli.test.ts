@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshPostgresDatabase, SKIP_POSTGRES } from '../../helpers/postgres.js';
+import { rawRows } from '../../helpers/raw-database.js';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../../bin/closeloop.js');
@@ -84,6 +86,9 @@ describe('the closeloop command', () => {
       ['sites', 'update', 'site_x', '--auto-close-after-hours', 'soon', '--db', db],
       ['frobnicate'],
       ['sweep', '--db', join(dir, 'a-file', 'x.db')],
+      ['sweep', '--db', db, '--database-url', 'postgres://127.0.0.1:1/x'],
+      ['sweep', '--database-url', 'mysql://127.0.0.1/x'],
+      ['migrate', '--database-url', 'postgres://nobody:secret@127.0.0.1:1/x'],
     ];
     writeFileSync(join(dir, 'a-file'), 'not a folder');
     for (const args of cases) {
@@ -91,7 +96,10 @@ describe('the closeloop command', () => {
       expect(code, args.join(' ')).toBe(1);
       expect(stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(stderr).toMatch(/^closeloop: /);
+      expect(stderr, 'a password is never printed').not.toContain('secret');
     }
+    const both = await closeloop(['sites', 'list', '--db', db], { CLOSELOOP_DATABASE_URL: 'postgres://127.0.0.1:1/x' });
+    expect(both.stderr).toBe('closeloop: choose one database: --db (SQLite) and CLOSELOOP_DATABASE_URL (PostgreSQL) are both set\n');
   });
 
   it('serves until stopped, then stops cleanly; a port in use is one clear line', async () => {
@@ -126,3 +134,29 @@ function freePort() {
     });
   });
 }
+
+describe.skipIf(SKIP_POSTGRES)('the closeloop command on PostgreSQL', () => {
+  let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
+  beforeAll(async () => {
+    database = await freshPostgresDatabase();
+  });
+  afterAll(() => database?.drop());
+
+  it('migrates, creates and lists sites, and sweeps on the database CLOSELOOP_DATABASE_URL or --database-url names', async () => {
+    // First in a schema of its own, when the URL asks for one, on a database with nothing in public:
+    // its tables and every foreign key stay in that schema.
+    const inSchema = `${database.url}?schema=support`;
+    const created = await closeloop(['sites', 'create', '--name', 'Big shop', '--origin', 'https://big.example'], { CLOSELOOP_DATABASE_URL: inSchema });
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const { siteId } = JSON.parse(created.stdout) as { siteId: string };
+    const listed = JSON.parse((await closeloop(['sites', 'list', '--database-url', inSchema])).stdout) as { id: string }[];
+    expect(listed.map((s) => s.id)).toEqual([siteId]);
+    expect((await closeloop(['migrate', '--database-url', inSchema])).stdout).toBe(`migrate: ${inSchema} is up to date\n`);
+    const schemas = await rawRows({ database: { databaseUrl: database.url } }, 'select distinct n.nspname s from pg_constraint c join pg_class t on t.oid = c.confrelid join pg_namespace n on n.oid = t.relnamespace where c.contype = ?', ['f']);
+    expect(schemas).toEqual([{ s: 'support' }]);
+    const migrated = await closeloop(['migrate', '--database-url', database.url]);
+    expect(migrated).toMatchObject({ code: 0, stdout: `migrate: ${database.url} is up to date\n` });
+    expect(JSON.parse((await closeloop(['sites', 'list', '--database-url', database.url])).stdout)).toEqual([]);
+    expect((await closeloop(['sweep'], { CLOSELOOP_DATABASE_URL: inSchema })).stdout).toBe('sweep: 0 tickets changed\n');
+  });
+});

@@ -2,12 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createServer } from '../../../server/index.js';
-import { tempDbPath } from '../../helpers/test-server.js';
+import { freshTestDatabase } from '../../helpers/test-server.js';
 
 describe('mounting inside an existing Node app', () => {
   it('serves the API from the host app’s own HTTP server through `handle`', async () => {
-    const db = tempDbPath();
-    const closeloop = createServer({ db: db.path, sweepIntervalMs: 0 });
+    const fresh = await freshTestDatabase();
+    const closeloop = createServer({ ...fresh.database, sweepIntervalMs: 0 });
     const site = await closeloop.store.createSite({ name: 'Mounted', origins: ['http://host.test'] }, Date.now());
     const host = http.createServer((req, res) => {
       if (req.url === '/') return res.end('host home');
@@ -29,7 +29,7 @@ describe('mounting inside an existing Node app', () => {
       host.closeAllConnections();
       await new Promise((resolve) => host.close(resolve));
       await closeloop.close();
-      db.cleanup();
+      await fresh.cleanup();
     }
   });
 });

@@ -6,7 +6,7 @@ import { DomainError } from '../../../server/lifecycle/errors.js';
 import { createServer, type CloseloopServer } from '../../../server/http/create-server.js';
 import type { EventRow } from '../../../server/store/store.js';
 import { callerFor } from '../../helpers/caller.js';
-import { createClock, HOUR, tempDbPath } from '../../helpers/test-server.js';
+import { createClock, freshTestDatabase, HOUR } from '../../helpers/test-server.js';
 
 const CUSTOMER_ACTIONS = ['reply', 'confirmResolution', 'rejectResolution', 'reopen', 'rate', 'createFollowUp'] as const;
 const AGENT_ACTIONS = ['reply', 'note', 'resolve', 'postpone', 'reopen', 'close', 'assign', 'setPriority', 'markSpam', 'unspam', 'delete', 'restore'] as const;
@@ -35,14 +35,14 @@ function checkClosedOnlyFromResolved(events: EventRow[]) {
 
 describe('the lifecycle invariants, under random action sequences', () => {
   let server: CloseloopServer;
-  let cleanup: () => void;
+  let cleanup: () => Promise<void> | void;
   const clock = createClock();
 
   beforeAll(async () => {
-    const db = tempDbPath();
-    cleanup = db.cleanup;
+    const fresh = await freshTestDatabase();
+    cleanup = fresh.cleanup;
     server = createServer({
-      db: db.path,
+      ...fresh.database,
       now: clock.now,
       sweepIntervalMs: 0,
       logError: () => {},
@@ -51,7 +51,7 @@ describe('the lifecycle invariants, under random action sequences', () => {
   });
   afterAll(async () => {
     await server.close();
-    cleanup();
+    await cleanup();
   });
 
   it('keeps all seven invariants after every step', async () => {
@@ -78,9 +78,8 @@ describe('the lifecycle invariants, under random action sequences', () => {
         const ticketId = created.id;
 
         const snapshot = async () => {
-          const row = await server.store.getTicket({ siteId: site.id, ticketId });
-          const { messages, events } = await server.store.timeline(ticketId, { includeInternal: true });
-          return { version: row!.version, status: row!.status, messages: messages.length, events };
+          const { ticket: row, messages, events } = (await server.store.thread({ siteId: site.id, ticketId }, { includeInternal: true }))!;
+          return { version: row.version, status: row.status, messages: messages.length, events };
         };
 
         for (const s of steps) {

@@ -15,7 +15,7 @@ let bUrl: string;
 
 beforeAll(async () => {
   a = await startTestServer();
-  b = createServer({ db: a.store.path, now: a.clock.now, sweepIntervalMs: 0, webhookIntervalMs: 0, livePollMs: 50, logError: () => {} });
+  b = createServer({ ...a.database, now: a.clock.now, sweepIntervalMs: 0, webhookIntervalMs: 0, livePollMs: 50, logError: () => {} });
   bUrl = (await b.listen(0, '127.0.0.1')).url;
 });
 afterAll(async () => {
@@ -75,7 +75,7 @@ it('opens a stream on B with a ticket from A, once, and shows the reply made thr
 it('counts one rate limit across both servers: a client balanced between them gets the limit once, not twice', async () => {
   const limits = { ticketCreates: { limit: 3, windowMs: 60_000 } };
   const first = await startTestServer({ rateLimits: { ...limits, anonymousSessions: { limit: 100, windowMs: 60_000 } } });
-  const second = createServer({ db: first.store.path, now: first.clock.now, sweepIntervalMs: 0, webhookIntervalMs: 0, rateLimits: limits, logError: () => {} });
+  const second = createServer({ ...first.database, now: first.clock.now, sweepIntervalMs: 0, webhookIntervalMs: 0, rateLimits: limits, logError: () => {} });
   const secondUrl = (await second.listen(0, '127.0.0.1')).url;
   try {
     const customer = await first.customer();

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { created } from '../../../server/lifecycle/lifecycle.js';
-import { createStore } from '../../../server/store/store.js';
+import { createSqliteStore as createStore } from '../../../server/store/sqlite/sqlite-store.js';
 import { tempDbPath } from '../../helpers/test-server.js';
 
 describe('background checkpoints', () => {

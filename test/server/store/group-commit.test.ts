@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createGroupCommit } from '../../../server/store/group-commit.js';
+import { createGroupCommit } from '../../../server/store/sqlite/group-commit.js';
 import { tempDbPath } from '../../helpers/test-server.js';
 
 describe('group commit', () => {

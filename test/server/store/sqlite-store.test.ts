@@ -1,4 +1,4 @@
-import { createStore } from '../../../server/store/store.js';
+import { createSqliteStore as createStore } from '../../../server/store/sqlite/sqlite-store.js';
 import { tempDbPath } from '../../helpers/test-server.js';
 import { storeContract } from './store-contract.js';
 

@@ -1,7 +1,7 @@
 /**
  * What every store must do, whatever database is under it: the contract the
- * routers rely on. `storeContract` runs it against a store factory; the SQLite
- * store runs it today (sqlite-store.test.ts), a PostgreSQL store will run the same.
+ * routers rely on. `storeContract` runs it against a store factory: the SQLite
+ * store (sqlite-store.test.ts) and the PostgreSQL store (postgres-store.test.ts).
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../../../server/lifecycle/errors.js';
@@ -13,8 +13,8 @@ const T0 = Date.parse('2026-03-02T10:00:00Z');
 const customerActor = (id: string): Actor => ({ kind: 'customer', id });
 const agentActor: Actor = { kind: 'agent', id: null };
 
-export function storeContract(name: string, open: () => Promise<{ store: Store; close: () => Promise<void> }>) {
-  describe(`the ${name} store`, () => {
+export function storeContract(name: string, open: () => Promise<{ store: Store; close: () => Promise<void> }>, options: { skip?: boolean } = {}) {
+  describe.skipIf(options.skip)(`the ${name} store`, () => {
     let store: Store;
     let site: Awaited<ReturnType<Store['createSite']>>;
     let now = T0;
@@ -78,6 +78,56 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       await expect(other).rejects.toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
     });
 
+    it('creates many tickets at once, refusing only the ones that are wrong, each alone', async () => {
+      const [ann, bob] = [await newCustomer(), await newCustomer()];
+      const input = (customerId: string, subject: string, extra: Partial<Parameters<Store['createTicket']>[0]> = {}) =>
+        store.createTicket({
+          siteId: site.id,
+          customerId,
+          subject,
+          body: `about ${subject}`,
+          actor: customerActor(customerId),
+          messageAuthor: customerActor(customerId),
+          event: created(now),
+          ...extra,
+        });
+      const key = (k: string, bodyHash = 'h') => ({ idempotency: { scope: bob.id, key: k, bodyHash, notBefore: now - 1000 } });
+      const limit = { rateLimit: { key: `create:${ann.id}`, limit: 3, windowMs: 60_000, now } };
+      const settled = await Promise.allSettled([
+        ...['a1', 'a2', 'a3', 'a4', 'a5'].map((s) => input(ann.id, s, limit)),
+        input(bob.id, 'b1', key('k1')),
+        input(bob.id, 'b1 again', key('k1')),
+        input(bob.id, 'b1 changed', key('k1', 'other')),
+        input(bob.id, 'b2'),
+        input(bob.id, 'nowhere', { siteId: 'site_nope' }),
+      ]);
+      const outcome = (s: PromiseSettledResult<Awaited<ReturnType<Store['createTicket']>>>) =>
+        s.status === 'fulfilled' ? (s.value.created ? s.value.ticket.subject : `again ${s.value.ticket.subject}`) : (s.reason as DomainError).code;
+      const outcomes = settled.map(outcome);
+      expect(outcomes.slice(0, 5).filter((o) => o === 'RATE_LIMITED')).toHaveLength(2);
+      expect(outcomes.slice(5)).toEqual(['b1', 'again b1', 'IDEMPOTENCY_MISMATCH', 'b2', 'NOT_FOUND']);
+      // A create that throws halfway (here its follow-up's decide) fails alone, whatever it shared.
+      const refusing = {
+        followUpOf: {
+          ticketId: settled[8]!.status === 'fulfilled' ? settled[8]!.value.ticket.id : '',
+          decide: () => {
+            throw new DomainError('REOPEN_WINDOW_EXPIRED', 'too late');
+          },
+        },
+      };
+      const second = await Promise.allSettled([input(bob.id, 'c1'), input(bob.id, 'c2', refusing), input(bob.id, 'c3', key('k1')), input(bob.id, 'c4')]);
+      expect(second.map(outcome)).toEqual(['c1', 'REOPEN_WINDOW_EXPIRED', 'again b1', 'c4']);
+      // Every ticket made has its opening message and its `created` event, numbered in order.
+      const made = [...settled, ...second].flatMap((s) => (s.status === 'fulfilled' && s.value.created ? [s.value] : []));
+      expect(made).toHaveLength(7);
+      for (const { ticket, eventIds } of made) {
+        const thread = (await store.thread({ siteId: site.id, ticketId: ticket.id }, { includeInternal: true }))!;
+        expect(thread.messages.map((m) => m.body)).toEqual([`about ${ticket.subject}`]);
+        expect(thread.events.map((e) => [e.id, e.type])).toEqual([[eventIds[0], 'created']]);
+      }
+      expect((await store.listSiteTickets(site.id, {}, { limit: 50 })).items).toHaveLength(7);
+    });
+
     it('shows a customer only their own tickets, and those of an address they proved', async () => {
       const ann = await newCustomer();
       const bob = await newCustomer();
@@ -126,7 +176,7 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
         expect(o.reason).toBeInstanceOf(DomainError);
         expect((o.reason as DomainError).code).toBe('VERSION_CONFLICT');
       }
-      const { messages } = await store.timeline(ticket.id, { includeInternal: true });
+      const { messages } = (await store.thread({ siteId: site.id, ticketId: ticket.id }, { includeInternal: true }))!;
       expect(messages).toHaveLength(2);
     });
 
@@ -135,11 +185,34 @@ export function storeContract(name: string, open: () => Promise<{ store: Store; 
       const ticket = await newTicket(customer.id);
       await store.applyToTicket({ siteId: site.id, ticketId: ticket.id }, agentActor, decider({ action: 'note', body: 'secret' }, agentActor, now));
       await store.applyToTicket({ siteId: site.id, ticketId: ticket.id }, agentActor, decider({ action: 'reply', body: 'hello' }, agentActor, now));
-      expect((await store.timeline(ticket.id, { includeInternal: false })).messages.map((m) => m.body)).toEqual(['Where is it?', 'hello']);
+      expect((await store.thread({ siteId: site.id, ticketId: ticket.id }, { includeInternal: false }))!.messages.map((m) => m.body)).toEqual(['Where is it?', 'hello']);
       const events = await store.eventsAfter(0, 100, { customerId: customer.id });
       expect(events.map((e) => e.type)).toEqual(['created', 'note_added', 'replied']);
       expect(events.map((e) => e.id)).toEqual([...events.map((e) => e.id)].sort((a, b) => a - b));
       expect(await store.maxEventId()).toBe(events.at(-1)!.id);
+    });
+
+    it('reads a thread as of one moment, even while replies are being written, and only for its owner', async () => {
+      const customer = await newCustomer();
+      const ticket = await newTicket(customer.id);
+      const ref = { siteId: site.id, ticketId: ticket.id, customerId: customer.id };
+      const replies = Array.from({ length: 20 }, (_, i) =>
+        store.applyToTicket(ref, agentActor, decider({ action: 'reply', body: `answer ${i}` }, agentActor, now)),
+      );
+      const reads = Array.from({ length: 20 }, () => store.thread(ref, { includeInternal: false }));
+      await Promise.all(replies);
+      // Every change bumps the version and adds one event and here one message: a read that mixed
+      // two moments would show a version that does not match what it lists.
+      for (const thread of await Promise.all(reads)) {
+        expect(thread!.events).toHaveLength(thread!.ticket.version);
+        expect(thread!.messages).toHaveLength(thread!.ticket.version);
+      }
+      const thread = (await store.thread(ref, { includeInternal: false }))!;
+      expect(thread.ticket).toEqual(await store.getTicket(ref));
+      expect(thread.events).toEqual(await store.eventsAfter(0, 100, { customerId: customer.id }));
+      expect(thread.messages.map((m) => [m.body, m.internal, typeof m.createdAt])).toContainEqual(['answer 19', false, 'number']);
+      expect(await store.thread({ ...ref, customerId: (await newCustomer()).id }, { includeInternal: false })).toBeNull();
+      expect(await store.thread({ ...ref, siteId: 'site_other' }, { includeInternal: true })).toBeNull();
     });
 
     it('writes a webhook delivery with the change, and leases it to one worker at a time', async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createStore } from '../../../server/store/store.js';
+import { openStore } from '../../../server/store/open-store.js';
 import { sweep } from '../../../server/tickets/sweeper.js';
 import { DAY, HOUR, useTestServer, type TestServer } from '../../helpers/test-server.js';
 
@@ -85,7 +85,7 @@ describe('the sweeper', () => {
       },
     );
     t.clock.advance(73 * HOUR);
-    const cron = createStore(t.store.path);
+    const cron = openStore(t.database);
     await sweep({ store: cron, now: t.clock.now, hub: { changed: () => {} } });
     await cron.close();
     const deadline = Date.now() + 5_000;

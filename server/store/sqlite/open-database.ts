@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
+import { reuseStatements } from './statement-cache.js';
 
 export type Db = ReturnType<typeof drizzle<typeof schema>>;
 
@@ -17,14 +18,15 @@ export function openDatabase(path: string): { db: Db; sqlite: Database.Database 
   let sqlite: Database.Database;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    sqlite = new Database(path);
-    sqlite.pragma('journal_mode = WAL');
+    sqlite = reuseStatements(new Database(path));
+    // Pragmas through prepare, which keeps its statements (see statement-cache.ts); .pragma() does not.
+    sqlite.prepare('PRAGMA journal_mode = WAL').get();
   } catch (error) {
     throw new Error(`cannot open database ${path}: ${(error as Error).message}`);
   }
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.prepare('PRAGMA synchronous = NORMAL').run();
+  sqlite.prepare('PRAGMA foreign_keys = ON').run();
+  sqlite.prepare('PRAGMA busy_timeout = 5000').get();
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder });
   return { db, sqlite };

@@ -5,23 +5,9 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
-/** What a ticket was opened from, for the agents who answer it. */
-export interface TicketContext {
-  pageUrl?: string | undefined;
-  userAgent?: string | undefined;
-  language?: string | undefined;
-  fields?: Record<string, string> | undefined;
-}
+import type { NotificationSettings, TicketContext } from '../json-columns.js';
 
-/** A site's email to its customers; every field optional, defaults in server/mail/notification-settings.ts. */
-export interface NotificationSettings {
-  enabled?: boolean | undefined;
-  senderName?: string | null | undefined;
-  replyTo?: string | null | undefined;
-  portalUrl?: string | null | undefined;
-  replyDelayMinutes?: number | undefined;
-  accentColor?: string | null | undefined;
-}
+export type { NotificationSettings, TicketContext };
 
 export const sites = sqliteTable('sites', {
   id: text('id').primaryKey(),
@@ -350,3 +336,4 @@ export const rateLimits = sqliteTable(
   },
   (t) => [index('rate_limits_reset').on(t.resetAt)],
 );
+

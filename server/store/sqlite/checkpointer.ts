@@ -13,11 +13,11 @@ export function startCheckpointer(sqlite: Database.Database, path: string, inter
   const worker = new Worker(join(import.meta.dirname, 'checkpoint-worker.js'), { workerData: { path, intervalMs } });
   worker.unref();
   const exited = new Promise((resolve) => worker.once('exit', resolve));
-  sqlite.pragma('wal_autocheckpoint = 4000');
+  sqlite.prepare('PRAGMA wal_autocheckpoint = 4000').get();
   let stopped = false;
   worker.on('error', () => {
     // A checkpointer that failed hands checkpoints back to the writer.
-    if (!stopped) sqlite.pragma('wal_autocheckpoint = 1000');
+    if (!stopped) sqlite.prepare('PRAGMA wal_autocheckpoint = 1000').get();
   });
   return {
     /** Stops the worker; call before closing the database (whose close checkpoints what is left). */

@@ -1,63 +1,39 @@
 /**
- * The email outbox, the tokens in email links, and what a site knows of each
- * address (proven, unsubscribed). `enqueue…` functions run inside the caller's
- * transaction (better-sqlite3 has one connection: every statement here is part
- * of it); the rest open their own.
+ * The SQLite email outbox: the rows behind `Store['emails']`. What to send and
+ * which links to make is decided in ../email-outbox.ts; here it is read and
+ * written. `enqueue…` functions run inside the caller's transaction
+ * (better-sqlite3 has one connection: every statement here is part of it); the
+ * rest open their own.
  */
 import { and, asc, count, desc, eq, gt, inArray, lte, sql, type SQL } from 'drizzle-orm';
-import { autoCloseAt, reopenUntil } from '../lifecycle/lifecycle.js';
-import { emailFor, UNPROVEN_KINDS, type EmailKind } from '../mail/email-triggers.js';
-import type { MailLimits } from '../mail/mail-config.js';
-import { notificationsOf } from '../mail/notification-settings.js';
-import { siteRules, ticketState } from '../tickets/ticket-state.js';
-import { emailEntry } from '../mail/email-entry.js';
-import { newId, randomChunk, sha256 } from './ids.js';
+import type { MailLimits } from '../../mail/mail-config.js';
+import { emailEntry } from '../../mail/email-entry.js';
+import { notificationsOf } from '../../mail/notification-settings.js';
+import {
+  codeFor,
+  emailContent,
+  emailForChange,
+  emailTargetGone,
+  HOUR,
+  isTokenShaped,
+  linksFor,
+  linkState,
+  mayMail,
+  newToken,
+  spentByUse,
+  type LinkDone,
+  type LinkPlan,
+  type OpenLink,
+  type LinkState,
+  type PreparedEmail,
+  type TokenPurpose,
+  type TokenSpec,
+} from '../email-outbox.js';
+import type { EmailKind } from '../../mail/email-triggers.js';
+import { newId, sha256 } from '../ids.js';
 import type { Db } from './open-database.js';
-import { agents, emailAddresses, emails, emailTokens, messages, tickets, type sites } from './schema.js';
-
-import type { ActorRef, Applied, Decide } from './store.js';
-
-type SiteRow = typeof sites.$inferSelect;
-type TicketRow = typeof tickets.$inferSelect;
-type MessageRow = typeof messages.$inferSelect;
-export type EmailRow = typeof emails.$inferSelect;
-export type EmailTokenRow = typeof emailTokens.$inferSelect;
-
-export type TokenPurpose = 'view' | 'confirm' | 'reject' | 'reopen' | 'reply' | 'unsubscribe' | 'sign_in' | 'code';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-/** How long each kind of link works; a reply address lives as long as its ticket. */
-const TOKEN_LIFETIME: Record<Exclude<TokenPurpose, 'confirm' | 'reject' | 'reopen' | 'reply'>, number> = {
-  view: 30 * DAY,
-  unsubscribe: 365 * DAY,
-  sign_in: 30 * 60_000,
-  code: 10 * 60_000,
-};
-
-/** Link tokens: random, lower-case hex (reply addresses pass through mail systems that may fold case). */
-export const newToken = () => randomChunk(24).toString('hex');
-
-/** What the worker needs to write one email, read and decided in one transaction. */
-export interface PreparedEmail {
-  email: EmailRow;
-  site: SiteRow;
-  ticket: TicketRow | null;
-  /** The messages the email quotes: new replies, or the resolving message. */
-  messages: MessageRow[];
-  /** Message-IDs of the ticket's earlier emails, oldest first, for threading. */
-  thread: string[];
-  /** Raw tokens by purpose, made for this email. */
-  tokens: Partial<Record<TokenPurpose, string>>;
-  /** Whether the address is proven (an unproven one is told how to prove it). */
-  proven: boolean;
-  /** The names of the agents who wrote the quoted messages, by id. */
-  authors: Record<string, string>;
-}
-
-export type LinkState =
-  | { ok: true; token: EmailTokenRow; site: SiteRow; ticket: TicketRow | null }
-  | { ok: false; problem: 'unknown' | 'expired' | 'used'; token: EmailTokenRow | null };
+import { agents, emailAddresses, emails, emailTokens, messages } from './schema.js';
+import type { ActorRef, Applied, Decide, EmailRow, EmailStore, SiteRow, TicketRow } from '../store.js';
 
 interface Deps {
   db: Db;
@@ -68,24 +44,6 @@ interface Deps {
   enqueueWebhook: (site: SiteRow, type: 'email.failed', data: Record<string, unknown>, at: number) => void;
   /** Decides and writes a ticket change in the current transaction (the store's own path, webhooks and emails included). */
   apply: (ticket: TicketRow, site: SiteRow, actor: ActorRef, decide: Decide) => Applied;
-}
-
-export type OpenLink = Extract<LinkState, { ok: true }>;
-
-/**
- * What acting on a link does, decided from the link as it is now: change its ticket
- * (as the customer, through the lifecycle), stop the address's email, or hand out a
- * one-time portal code. A plan, not a callback into the database, so any store can
- * carry it out inside its own transaction.
- */
-export type LinkPlan = { kind: 'ticket'; decide: Decide } | { kind: 'unsubscribe' } | { kind: 'code' };
-
-export interface LinkDone {
-  ok: true;
-  /** The ticket change, for a `ticket` plan. */
-  applied: Applied | null;
-  /** The one-time portal code, for a `code` plan. */
-  code: string | null;
 }
 
 export function createEmailStore({ db, immediate, siteById, ticketById, enqueueWebhook, apply }: Deps) {
@@ -153,27 +111,16 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
     return q.address.get({ siteId, address }) ?? null;
   }
 
-  function sentLastHour(siteId: string, address: string, now: number) {
-    return q.sentSince.get({ siteId, address, since: now - HOUR })?.n ?? 0;
+  function mayMailNow(siteId: string, address: string, kind: EmailKind, now: number) {
+    return mayMail(limits, addressState(siteId, address), kind, () => q.sentSince.get({ siteId, address, since: now - HOUR })?.n ?? 0);
   }
 
-  /** Whether this address may get this kind of email now: not unsubscribed, and under its hourly caps. */
-  function mayMail(siteId: string, address: string, kind: EmailKind, now: number) {
-    if (!limits) return false;
-    const state = addressState(siteId, address);
-    if (state?.unsubscribedAt != null) return false;
-    const proven = state?.provenAt != null;
-    if (!proven && !UNPROVEN_KINDS.has(kind)) return false;
-    const cap = proven ? limits.perAddressPerHour : Math.min(limits.unprovenPerHour, limits.perAddressPerHour);
-    return sentLastHour(siteId, address, now) < cap;
+  function queue(siteId: string, ticketId: string | null, to: string, locale: string, kind: EmailKind, at: number, dueAt: number, data: Record<string, unknown>) {
+    q.insert.run({ id: newId('em', 16), siteId, ticketId, to, locale, kind, dueAt, data, at });
   }
 
-  function queue(site: SiteRow, ticketId: string | null, to: string, locale: string, kind: EmailKind, at: number, dueAt: number, data: Record<string, unknown>) {
-    q.insert.run({ id: newId('em', 16), siteId: site.id, ticketId, to, locale, kind, dueAt, data, at });
-  }
-
-  function queuedOf(ticketId: string, kind: EmailKind) {
-    return q.queuedOf.all({ ticketId, kind });
+  function dropWaitingReplies(ticketId: string) {
+    for (const waiting of q.queuedOf.all({ ticketId, kind: 'reply' })) db.delete(emails).where(eq(emails.id, waiting.id)).run();
   }
 
   function proveAddress(siteId: string, address: string, at: number) {
@@ -183,100 +130,36 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
       .run();
   }
 
-  function issueToken(input: { purpose: TokenPurpose; siteId: string; ticketId: string | null; address: string; locale: string; anchor?: number | null; returnUrl?: string | null; expiresAt: number | null; at: number }) {
+  /** Stores a link's token (hashed) and returns the raw one, for the email. */
+  function issueToken(spec: TokenSpec) {
     const raw = newToken();
-    q.insertToken.run({
-      hash: sha256(raw),
-      purpose: input.purpose,
-      siteId: input.siteId,
-      ticketId: input.ticketId,
-      address: input.address,
-      locale: input.locale,
-      anchor: input.anchor ?? null,
-      returnUrl: input.returnUrl ?? null,
-      expiresAt: input.expiresAt,
-      at: input.at,
-    });
+    q.insertToken.run({ ...spec, hash: sha256(raw) });
     return raw;
   }
 
   function tokenState(raw: string, now: number): LinkState {
-    const token = /^[0-9a-f]{48}$/.test(raw) ? q.token.get({ hash: sha256(raw) }) : undefined;
-    if (!token) return { ok: false, problem: 'unknown', token: null };
-    if (token.usedAt !== null) return { ok: false, problem: 'used', token };
-    if (token.expiresAt !== null && token.expiresAt <= now) return { ok: false, problem: 'expired', token };
-    const site = siteById(token.siteId);
-    const ticket = token.ticketId ? ticketById(token.ticketId) ?? null : null;
-    if (!site || (token.ticketId && (!ticket || ticket.status === 'spam' || ticket.status === 'deleted'))) {
-      return { ok: false, problem: 'expired', token };
-    }
-    return { ok: true, token, site, ticket };
-  }
-
-  /** The messages an email quotes, or null when it has nothing left to say (then it is not sent). */
-  function contentOf(email: EmailRow, ticket: TicketRow): MessageRow[] | null {
-    const data = email.data ?? {};
-    const agentMessages = () => q.publicMessages.all({ ticketId: ticket.id }).filter((m) => m.authorKind === 'agent');
-    switch (email.kind as EmailKind) {
-      case 'receipt':
-        return q.publicMessages.all({ ticketId: ticket.id }).slice(0, 1);
-      case 'reply': {
-        const since = Math.max(Number(data.since ?? 0), (ticket.customerReadAt ?? -1) + 1);
-        const unread = agentMessages().filter((m) => m.createdAt >= since);
-        return unread.length ? unread : null;
-      }
-      case 'resolution': {
-        if (ticket.status !== 'resolved' || ticket.resolvedAt !== data.anchor) return null;
-        const own = agentMessages().filter((m) => m.createdAt <= (ticket.resolvedAt ?? 0));
-        return own.slice(-1);
-      }
-      case 'auto_closed':
-        return ticket.status === 'closed' && ticket.closedAt === data.anchor ? [] : null;
-      default:
-        return [];
-    }
-  }
-
-  /** The links an email carries, made now so each lives exactly as long as it should. */
-  function tokensFor(email: EmailRow, site: SiteRow, ticket: TicketRow | null, now: number) {
-    const base = { siteId: site.id, ticketId: ticket?.id ?? null, address: email.to, locale: email.locale, at: now };
-    const tokens: Partial<Record<TokenPurpose, string>> = {
-      unsubscribe: issueToken({ ...base, ticketId: null, purpose: 'unsubscribe', expiresAt: now + TOKEN_LIFETIME.unsubscribe }),
-    };
-    if (email.kind === 'sign_in') {
-      tokens.sign_in = issueToken({ ...base, purpose: 'sign_in', returnUrl: (email.data?.returnUrl as string | undefined) ?? null, expiresAt: now + TOKEN_LIFETIME.sign_in });
-      return tokens;
-    }
-    if (!ticket) return tokens;
-    tokens.view = issueToken({ ...base, purpose: 'view', expiresAt: now + TOKEN_LIFETIME.view });
-    tokens.reply = issueToken({ ...base, purpose: 'reply', expiresAt: null });
-    const rules = siteRules(site);
-    if (email.kind === 'resolution') {
-      const until = autoCloseAt(ticketState(ticket), rules);
-      tokens.confirm = issueToken({ ...base, purpose: 'confirm', anchor: ticket.resolvedAt, expiresAt: until });
-      tokens.reject = issueToken({ ...base, purpose: 'reject', anchor: ticket.resolvedAt, expiresAt: until });
-    }
-    if (email.kind === 'auto_closed') {
-      tokens.reopen = issueToken({ ...base, purpose: 'reopen', anchor: ticket.closedAt, expiresAt: reopenUntil(ticketState(ticket), rules) });
-    }
-    return tokens;
+    const token = isTokenShaped(raw) ? q.token.get({ hash: sha256(raw) }) ?? null : null;
+    const site = token ? siteById(token.siteId) ?? null : null;
+    const ticket = token?.ticketId ? ticketById(token.ticketId) ?? null : null;
+    return linkState(token, site, ticket, now);
   }
 
   /** What one email says, with its links; null (and the row deleted) when it has nothing left to say. */
   function prepareOne(email: EmailRow, now: number): PreparedEmail | null {
-    const site = siteById(email.siteId);
+    const site = siteById(email.siteId) ?? null;
     const ticket = email.ticketId ? ticketById(email.ticketId) ?? null : null;
     const state = site ? addressState(site.id, email.to) : null;
-    const gone = !site || (email.ticketId !== null && (!ticket || ticket.status === 'spam' || ticket.status === 'deleted'));
-    const content = !gone && ticket ? contentOf(email, ticket) : [];
-    if (gone || content === null || state?.unsubscribedAt != null) {
+    const content = emailTargetGone(email, site, ticket) ? null : ticket ? emailContent(email, ticket, q.publicMessages.all({ ticketId: ticket.id })) : [];
+    if (!site || content === null || state?.unsubscribedAt != null) {
       db.delete(emails).where(eq(emails.id, email.id)).run();
       return null;
     }
     const thread = ticket ? q.thread.all({ ticketId: ticket.id }).flatMap((e) => (e.messageId ? [e.messageId] : [])) : [];
     const agentIds = [...new Set(content.flatMap((m) => (m.authorKind === 'agent' && m.authorId ? [m.authorId] : [])))];
     const authors = agentIds.length ? Object.fromEntries(db.select({ id: agents.id, name: agents.name }).from(agents).where(inArray(agents.id, agentIds)).all().map((a) => [a.id, a.name])) : {};
-    return { email, site, ticket, messages: content, thread, tokens: tokensFor(email, site, ticket, now), proven: state?.provenAt != null, authors };
+    const tokens: Partial<Record<TokenPurpose, string>> = {};
+    for (const spec of linksFor(email, site, ticket, now)) tokens[spec.purpose] = issueToken(spec);
+    return { email, site, ticket, messages: content, thread, tokens, proven: state?.provenAt != null, authors };
   }
 
   return {
@@ -286,25 +169,17 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
     },
 
     /** Inside a change's transaction: the email it asks for, if the site, the address and the caps allow. */
-    enqueueForChange(site: SiteRow, ticket: TicketRow, event: { type: string; actorKind: string; at: number; messageId: string | null }, publicMessage: boolean) {
-      const kind = emailFor({ type: event.type, actorKind: event.actorKind, publicMessage });
-      if (!kind || !limits || !ticket.emailKey) return;
-      const settings = notificationsOf(site);
-      if (!settings.enabled) return;
-      // A resolution quotes the newest reply itself; a reply still waiting would only repeat it.
-      if (kind === 'resolution') for (const waiting of queuedOf(ticket.id, 'reply')) db.delete(emails).where(eq(emails.id, waiting.id)).run();
-      // Replies within the delay make one email, which quotes every reply the customer has not read.
-      if (kind === 'reply' && queuedOf(ticket.id, 'reply').length > 0) return;
-      if (!mayMail(site.id, ticket.emailKey, kind, event.at)) return;
-      const dueAt = kind === 'reply' ? event.at + settings.replyDelayMinutes * 60_000 : event.at;
-      const data = kind === 'reply' ? { since: event.at } : kind === 'resolution' ? { anchor: ticket.resolvedAt } : kind === 'auto_closed' ? { anchor: ticket.closedAt } : {};
-      queue(site, ticket.id, ticket.emailKey, ticket.locale, kind, event.at, dueAt, data);
+    enqueueForChange(site: SiteRow, ticket: TicketRow, event: { type: string; actorKind: string; at: number }, publicMessage: boolean) {
+      const wanted = emailForChange(limits, site, ticket, event, publicMessage);
+      if (!wanted) return;
+      if (wanted.dropWaitingReplies) dropWaitingReplies(ticket.id);
+      if (wanted.joinsWaitingReply && q.queuedOf.all({ ticketId: ticket.id, kind: 'reply' }).length > 0) return;
+      if (!mayMailNow(site.id, wanted.to, wanted.kind, event.at)) return;
+      queue(site.id, ticket.id, wanted.to, ticket.locale, wanted.kind, event.at, wanted.dueAt, wanted.data);
     },
 
     /** Inside markRead's transaction: replies the customer read in the widget are not emailed. */
-    cancelReadReplies(ticketId: string) {
-      for (const waiting of queuedOf(ticketId, 'reply')) db.delete(emails).where(eq(emails.id, waiting.id)).run();
-    },
+    cancelReadReplies: dropWaitingReplies,
 
     /** Inside a transaction: an address a site's backend vouched for (a verified identity) is proven. */
     proveAddress,
@@ -312,8 +187,8 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
     /** A sign-in link for the portal; queued only when the caps allow (the caller answers the same either way). */
     requestSignIn: async (site: SiteRow, address: string, locale: string, returnUrl: string | null, now: number) =>
       immediate(() => {
-        if (!notificationsOf(site).enabled || !mayMail(site.id, address, 'sign_in', now)) return false;
-        queue(site, null, address, locale, 'sign_in', now, now, { returnUrl });
+        if (!notificationsOf(site).enabled || !mayMailNow(site.id, address, 'sign_in', now)) return false;
+        queue(site.id, null, address, locale, 'sign_in', now, now, { returnUrl });
         return true;
       }),
 
@@ -372,11 +247,6 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
     openLink: async (raw: string, now: number) => tokenState(raw, now),
 
     /**
-     * Acts on a link in one transaction: the token is checked and (unless it is for
-     * many uses) spent, its address is proven, and `decide` runs on the ticket as it is
-     * now. `decide` may throw a DomainError: then nothing is written, the token included.
-     */
-    /**
      * Acts on a link in one transaction: the token is checked and (unless it serves many
      * uses) spent, its address is proven, and the plan made from the link as it is now is
      * carried out. A plan's `decide` may throw a DomainError: then nothing is written, the
@@ -399,9 +269,9 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
             .run();
           db.delete(emails).where(and(eq(emails.siteId, site.id), eq(emails.to, token.address), eq(emails.status, 'queued'))).run();
         } else {
-          done.code = issueToken({ purpose: 'code', siteId: site.id, ticketId: null, address: token.address, locale: token.locale, expiresAt: now + TOKEN_LIFETIME.code, at: now });
+          done.code = issueToken(codeFor(site, token, now));
         }
-        if (token.purpose !== 'view' && token.purpose !== 'reply') db.update(emailTokens).set({ usedAt: now }).where(eq(emailTokens.hash, token.hash)).run();
+        if (spentByUse(token)) db.update(emailTokens).set({ usedAt: now }).where(eq(emailTokens.hash, token.hash)).run();
         proveAddress(site.id, token.address, now);
         return done;
       }),
@@ -435,4 +305,4 @@ export function createEmailStore({ db, immediate, siteById, ticketById, enqueueW
   };
 }
 
-export type EmailStore = ReturnType<typeof createEmailStore>;
+export type SqliteEmailStore = ReturnType<typeof createEmailStore>;

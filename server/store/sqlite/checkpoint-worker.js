@@ -6,10 +6,12 @@ import Database from 'better-sqlite3';
 
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 1000');
+// One statement for the life of the thread: a collected one can abort Node 24 (see statement-cache.ts).
+const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 
 function checkpoint() {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    passive.get();
   } catch {
     // Busy or briefly locked: the next tick tries again, and the writer's own autocheckpoint is the backstop.
   }
