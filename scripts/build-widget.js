@@ -53,6 +53,6 @@ if (l) l.messages[${JSON.stringify(code)}] = m;`;
 rmSync('dist/widget', { recursive: true, force: true });
 await bundle('widget/loader/loader.ts', 'widget.js');
 await bundle('widget/app/main.ts', 'widget-app.js');
-for (const code of WIDGET_LOCALES.filter((c) => c !== 'en')) {
+for (const code of WIDGET_LOCALES) {
   await bundle('closeloop-locale', `widget-locale-${code}.js`, [localeEntry(code)]);
 }

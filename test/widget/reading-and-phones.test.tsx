@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 // @vitest-environment-options { "url": "http://shop.test/" }
-import { fireEvent } from '@testing-library/preact';
+import { fireEvent, waitFor } from '@testing-library/preact';
 import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../helpers/test-server.js';
 import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
@@ -42,10 +42,11 @@ describe('reading the thread, on any screen and in any script', () => {
       w = mountWidget(t);
       w.run('open');
       await w.ui.findByRole('dialog');
-      expect(document.documentElement.style.overflow).toBe('hidden');
+      // An effect after the panel renders: it may land a moment after the dialog shows.
+      await waitFor(() => expect(document.documentElement.style.overflow).toBe('hidden'));
       w.run('close');
       await w.ui.findByRole('button', { name: 'Open support' });
-      expect(document.documentElement.style.overflow).toBe('auto');
+      await waitFor(() => expect(document.documentElement.style.overflow).toBe('auto'));
     } finally {
       (window as unknown as { happyDOM: { setViewport: (v: { width: number; height: number }) => void } }).happyDOM.setViewport({ width: 1024, height: 768 });
     }

@@ -5,7 +5,7 @@
 import { batch, computed, effect, signal } from '@preact/signals';
 import { createCustomerClient, type CustomerChange, type CustomerClient, type CustomerTicket } from '../../sdk/customer-client.js';
 import { CloseloopError } from '../../sdk/errors.js';
-import { en, pickLocale, translator, type Messages } from './i18n.js';
+import { pickLocale, translator, type Messages } from './i18n.js';
 import type { Draft, WidgetStorage } from './storage.js';
 
 type Outputs = Awaited<ReturnType<CustomerClient['tickets']['get']>>;
@@ -82,24 +82,28 @@ export function createController(options: ControllerOptions) {
   const { storage } = options;
 
   const locale = signal('en');
-  const messages = signal<Messages>(en);
+  // Null until the first language file has arrived: nothing is shown before there are words for it.
+  const messages = signal<Messages | null>(null);
   const siteTexts = signal<Record<string, Record<string, string>>>({});
-  const t = computed(() => translator(messages.value, siteTexts.value[locale.value], locale.value));
+  const t = computed(() => translator(messages.value ?? ({} as Messages), siteTexts.value[locale.value], locale.value));
+  let markReady: () => void;
+  /** Resolves once the first language's words are in. */
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
 
-  /** Switches language; until another language's file arrives, English stands in. */
+  /** Switches language; until its file arrives, the words shown so far stay. A language that cannot be loaded falls back to English. */
   function useLocale(next: string) {
-    if (next === locale.value) return;
+    if (next === locale.value && messages.value) return;
     locale.value = next;
-    if (next === 'en') {
-      messages.value = en;
-      return;
-    }
     options
       .loadLocale(next)
       .then((loaded) => {
-        if (locale.value === next) messages.value = loaded;
+        if (locale.value !== next) return;
+        messages.value = loaded;
+        markReady();
       })
-      .catch(() => undefined);
+      .catch(() => {
+        if (!messages.value && next !== 'en') useLocale('en');
+      });
   }
   useLocale(pickLocale([options.locale, ...(options.browserLocales ?? [])]));
 
@@ -373,6 +377,7 @@ export function createController(options: ControllerOptions) {
 
   return {
     t,
+    ready,
     locale,
     open,
     view,

@@ -1,6 +1,6 @@
-import { en, type Messages } from './locales/en.js';
+import type { Messages } from './locales/en.js';
 
-/** English ships in the app; every other language is its own small file, loaded when chosen. */
+/** Every language, English too, is its own small file, loaded when chosen: the app carries none. */
 export const AVAILABLE_LOCALES: readonly string[] = __CLOSELOOP_LOCALES__;
 
 /** The first available language among the candidates (data-locale, boot, the browser's), else English. */
@@ -27,11 +27,10 @@ function pluralForm(text: string, category: string): string {
 export function translator(messages: Messages, siteTexts: Record<string, string> = {}, locale = 'en'): Translate {
   const plurals = new Intl.PluralRules(locale);
   return (key, vars) => {
-    let text = siteTexts[key] ?? messages[key] ?? en[key];
+    let text = siteTexts[key] ?? messages[key] ?? '';
     if (typeof vars?.count === 'number' && text.includes('|')) text = pluralForm(text, plurals.select(vars.count));
     return vars ? text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? '')) : text;
   };
 }
 
-export { en };
 export type { Messages };

@@ -81,12 +81,15 @@ export function startApp(
     window.addEventListener('online', () => c.setOnline(true));
     window.addEventListener('offline', () => c.setOnline(false));
     document.addEventListener('visibilitychange', () => c.visibilityChanged());
-    // The loader's launcher steps aside for the app's own; a keyboard user on it stays on the launcher.
-    const loaderButton = root.querySelector<HTMLElement>('[data-closeloop-loader]');
-    const hadFocus = loaderButton !== null && root.activeElement === loaderButton;
-    loaderButton?.remove();
-    render(<Widget c={c} position={config.position} />, container);
-    if (hadFocus) root.querySelector<HTMLElement>('.launcher')?.focus();
+    // Once the language file is in, the loader's launcher steps aside for the app's own; a keyboard user on it stays on the launcher.
+    void c.ready.then(() => {
+      if (controller !== c || portal) return;
+      const loaderButton = root.querySelector<HTMLElement>('[data-closeloop-loader]');
+      const hadFocus = loaderButton !== null && root.activeElement === loaderButton;
+      loaderButton?.remove();
+      render(<Widget c={c} position={config.position} />, container);
+      if (hadFocus) root.querySelector<HTMLElement>('.launcher')?.focus();
+    });
     return c;
   }
 
@@ -116,7 +119,7 @@ export function startApp(
     render(null, container);
     host.style.setProperty('display', 'none', 'important');
     c.openPanel();
-    render(<Portal c={c} />, inner);
+    void c.ready.then(() => render(<Portal c={c} />, inner));
     // Back from an email link: its one-time code (in the fragment, never sent to a server) signs this browser in.
     const back = new URLSearchParams(location.hash.slice(1));
     const code = back.get('closeloop_code');
