@@ -50,9 +50,22 @@ if (l) l.messages[${JSON.stringify(code)}] = m;`;
   },
 });
 
+/** In the app's bundle the SDK's upload code is a stand-in that loads widget-attach.js when first used. */
+const lazyUpload = {
+  name: 'closeloop-lazy-upload',
+  enforce: 'pre',
+  resolveId(source, importer) {
+    if (source === './attachments.js' && importer && /[\\/]sdk[\\/]customer-client\.ts$/.test(importer)) {
+      return fileURLToPath(new URL('../widget/app/lazy-upload.ts', import.meta.url));
+    }
+    return null;
+  },
+};
+
 rmSync('dist/widget', { recursive: true, force: true });
 await bundle('widget/loader/loader.ts', 'widget.js');
-await bundle('widget/app/main.ts', 'widget-app.js');
+await bundle('widget/app/main.ts', 'widget-app.js', [lazyUpload]);
+await bundle('widget/app/attach-entry.ts', 'widget-attach.js');
 for (const code of WIDGET_LOCALES) {
   await bundle('closeloop-locale', `widget-locale-${code}.js`, [localeEntry(code)]);
 }

@@ -1,3 +1,4 @@
+import { uploadAttachment, type UploadData, type UploadedAttachment, type UploadOptions } from './attachments.js';
 import { httpBatchLink } from '@trpc/client';
 import type { AgentChange, AgentTicket, Inputs, Outputs } from './api-types.js';
 import { CloseloopError } from './errors.js';
@@ -70,6 +71,10 @@ export interface AgentClient {
     /** The email log: what customers were sent (or will be, or could not be), newest first. */
     list(input?: AgentIn['emails']['list']): Promise<AgentOut['emails']['list']>;
   };
+  attachments: {
+    /** Uploads a file as this agent (then pass its id in `attachmentIds` of a reply or note). */
+    upload(data: UploadData, name: string, options?: UploadOptions): Promise<UploadedAttachment>;
+  };
   /**
    * Live changes to every ticket of the site. Survives dropped connections and server
    * restarts on its own (a fresh stream ticket, resuming after the last event).
@@ -85,15 +90,16 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
   if (inBrowser()) {
     throw new CloseloopError('FORBIDDEN', 'createAgentClient runs on servers only: a secret key must never ship to a browser');
   }
+  const headers = () => ({
+    authorization: `Bearer ${options.secretKey}`,
+    ...(options.agentId ? { 'x-closeloop-agent': options.agentId } : {}),
+  });
   const trpc = createTransport({
     url: options.url,
     // A backend often fires many calls at once: batch them (at most 20 a request, the server's limit).
     link: (link) => httpBatchLink({ ...link, maxItems: 20 }),
     fetch: options.fetch,
-    headers: () => ({
-      authorization: `Bearer ${options.secretKey}`,
-      ...(options.agentId ? { 'x-closeloop-agent': options.agentId } : {}),
-    }),
+    headers,
   });
   const t = trpc.agent.tickets;
   const query = <T>(fn: () => Promise<T>) => call(fn, true);
@@ -155,6 +161,10 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
 
     emails: {
       list: (input?: AgentIn['emails']['list']) => query(() => trpc.agent.emails.list.query(input)),
+    },
+
+    attachments: {
+      upload: (data, name, uploadOptions) => uploadAttachment({ url: options.url, headers: headers(), fetch: options.fetch }, data, name, uploadOptions),
     },
 
     subscribe: (listener: (change: AgentChange, eventId: string) => void, opts: LiveOptions = {}) =>

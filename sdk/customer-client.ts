@@ -1,9 +1,11 @@
 import type { CustomerChange, CustomerTicket, Inputs, Outputs } from './api-types.js';
+import { uploadAttachment, type UploadData, type UploadedAttachment, type UploadOptions } from './attachments.js';
 import { fetchLink } from './fetch-link.js';
 import { openLiveStream, type EventSourceClass, type LiveOptions } from './live-stream.js';
 import { call, createTransport, eventSourceOf, newIdempotencyKey } from './transport.js';
 
 export type { CustomerChange, CustomerTicket } from './api-types.js';
+export type { UploadData, UploadedAttachment, UploadOptions } from './attachments.js';
 
 export interface CustomerClientOptions {
   url: string;
@@ -58,6 +60,13 @@ export interface CustomerClient {
     /** After the reopen window: a new ticket linked to the closed one; safe to retry. */
     createFollowUp: TicketCall<'createFollowUp'>;
     markRead: TicketCall<'markRead'>;
+  };
+  attachments: {
+    /**
+     * Uploads a file for a ticket (then pass its id in `attachmentIds`). In a browser,
+     * `onProgress` reports the bytes sent. Refusals: ATTACHMENT_TOO_LARGE, ATTACHMENT_TYPE.
+     */
+    upload(data: UploadData, name: string, options?: UploadOptions): Promise<UploadedAttachment>;
   };
   /**
    * Live changes to this customer's tickets. Survives dropped connections and server
@@ -160,6 +169,11 @@ export function createCustomerClient(options: CustomerClientOptions): CustomerCl
         return call(() => trpc.tickets.createFollowUp.mutate(withKey), true);
       },
       markRead: (input: TicketsIn['markRead']) => query(() => trpc.tickets.markRead.mutate(input)),
+    },
+
+    attachments: {
+      upload: async (data, name, uploadOptions) =>
+        uploadAttachment({ url: options.url, headers: { authorization: `Bearer ${await getToken()}` }, fetch: options.fetch }, data, name, uploadOptions),
     },
 
     subscribe: (listener: (change: CustomerChange, eventId: string) => void, opts: LiveOptions = {}) =>

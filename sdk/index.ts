@@ -5,3 +5,4 @@ export { verifyWebhook, signWebhook, type HeadersLike } from './webhooks.js';
 export { CloseloopError } from './errors.js';
 export type { LiveOptions, EventSourceClass, EventSourceLike } from './live-stream.js';
 export type { Inputs, Outputs, WebhookEvent } from './api-types.js';
+export type { UploadData, UploadedAttachment, UploadOptions } from './attachments.js';

@@ -1,3 +1,4 @@
+import { sweepAttachments } from '../attachments/attachment-storages.js';
 import { z } from 'zod';
 import { invalid, notFound } from '../lifecycle/errors.js';
 import { created, type Command } from '../lifecycle/lifecycle.js';
@@ -111,11 +112,11 @@ const ticketsRouter = router({
     const thread = await ctx.app.store.thread({ siteId: ctx.site.id, ticketId: input.ticketId }, { includeInternal: true });
     if (!thread) throw notFound();
     const [dto] = await withCustomers(ctx.app, ctx.site, [thread.ticket]);
-    return { ticket: dto!, timeline: await buildTimeline(ctx.app.store, thread, 'agent') };
+    return { ticket: dto!, timeline: await buildTimeline(ctx.app.store, thread, { audience: 'agent', site: ctx.site, now: ctx.app.now(), publicUrl: ctx.publicUrl }) };
   }),
 
-  reply: agentAction(s.onTicket({ message: s.body }), (i) => ({ action: 'reply', body: i.message })),
-  note: agentAction(s.onTicket({ message: s.body }), (i) => ({ action: 'note', body: i.message })),
+  reply: agentAction(s.onTicket({ message: s.body, attachmentIds: s.attachmentIds }), (i) => ({ action: 'reply', body: i.message, attachmentIds: i.attachmentIds })),
+  note: agentAction(s.onTicket({ message: s.body, attachmentIds: s.attachmentIds }), (i) => ({ action: 'note', body: i.message, attachmentIds: i.attachmentIds })),
   resolve: agentAction(s.onTicket({ message: s.body.optional() }), (i) => ({ action: 'resolve', body: i.message })),
   postpone: agentAction(s.onTicket({ until: s.isoDateTime }), (i) => ({ action: 'postpone', until: Date.parse(i.until) })),
   reopen: agentAction(s.onTicket({ reason: s.comment.optional() }), (i) => ({ action: 'reopen', reason: i.reason || undefined })),
@@ -130,6 +131,8 @@ const ticketsRouter = router({
   /** Irreversible: the ticket, its messages and events go; a content-free purge record stays. */
   purge: agentProcedure.input(s.onTicket({})).mutation(async ({ ctx, input }) => {
     await act(ctx.app, { siteId: ctx.site.id, ticketId: input.ticketId }, { action: 'purge' }, ctx.actor, input.expectedVersion);
+    // The files' bytes go now (the sweeper finishes the job if this server stops first).
+    await sweepAttachments(ctx.app.store, ctx.app.files, ctx.app.now());
     return { id: input.ticketId, purged: true as const };
   }),
 
@@ -190,12 +193,17 @@ export const agentRouter = router({
           texts: z.record(z.string().min(2).max(20), z.record(z.string().min(1).max(50), z.string().max(2_000))).optional(),
           contextKeepsQuery: z.boolean().optional(),
           notifications: s.notifications.optional(),
+          attachments: s.attachmentLimits.optional(),
         }),
       )
       .mutation(async ({ ctx, input }) => {
-        const { notifications, ...rest } = input;
-        // Settings merge: updating one field of `notifications` keeps the others.
-        const patch = notifications ? { ...rest, notifications: { ...(ctx.site.notifications ?? {}), ...notifications } } : rest;
+        const { notifications, attachments, ...rest } = input;
+        // Settings merge: updating one field of `notifications` or `attachments` keeps the others.
+        const patch = {
+          ...rest,
+          ...(notifications ? { notifications: { ...(ctx.site.notifications ?? {}), ...notifications } } : {}),
+          ...(attachments ? { attachments: { ...(ctx.site.attachments ?? {}), ...attachments } } : {}),
+        };
         const updated = await ctx.app.store.updateSite(ctx.site.id, patch);
         if (!updated) throw notFound('Site');
         return siteDto(updated);

@@ -111,6 +111,11 @@ export const agentGrant = (site: SiteRow, agentId: string | null): StreamGrant =
  * key that arrives with one has leaked into a page, and is refused before it is even looked up.
  */
 export const agentProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+  const { site, agentId, actor } = await agentCaller(ctx, type);
+  return next({ ctx: { site, agentId, actor } });
+});
+
+async function agentCaller(ctx: Context, type: string) {
   if (ctx.headers.origin !== undefined) {
     throw new DomainError('FORBIDDEN', 'Agent calls come from your backend only: the secret key must never be used in a browser');
   }
@@ -124,5 +129,17 @@ export const agentProcedure = publicProcedure.use(async ({ ctx, type, next }) =>
     agentId = agent.id;
   }
   const actor: Actor = { kind: 'agent', id: agentId };
-  return next({ ctx: { site: auth.site, agentId, actor } });
-});
+  return { site: auth.site, agentId, actor };
+}
+
+/**
+ * The caller of a plain HTTP route (an upload), checked exactly as the procedures check
+ * theirs: the secret key (never from a browser) with X-Closeloop-Agent, or a customer session.
+ */
+export async function httpCaller(ctx: Context): Promise<{ site: SiteRow; actor: Actor }> {
+  if (bearer(ctx.headers)?.startsWith('sk_')) return agentCaller(ctx, 'mutation');
+  const auth = await customerAuth(ctx, 'mutation');
+  if (!auth) throw unauthorized('A valid customer session is required');
+  allowOrigin(ctx, auth.site);
+  return { site: auth.site, actor: { kind: 'customer', id: auth.customer.id } };
+}

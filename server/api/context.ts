@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AttachmentStorages } from '../attachments/attachment-storages.js';
 import type { LiveHub } from '../live/live-hub.js';
 import type { createStreamTickets } from '../live/stream-tickets.js';
 import type { createRateLimiter } from '../http/rate-limiter.js';
@@ -15,6 +16,8 @@ export interface AppDeps {
   streamTickets: ReturnType<typeof createStreamTickets>;
   /** Email to customers; null when no SMTP server is configured. */
   mail: { config: MailConfig } | null;
+  /** Where attachments' bytes are kept. */
+  files: AttachmentStorages;
   /** How long a create's idempotency key is honoured (and kept). */
   idempotencyTtlMs: number;
   limits: {
@@ -28,5 +31,7 @@ export interface Context {
   app: AppDeps;
   headers: IncomingHttpHeaders;
   ip: string;
+  /** The API's public address as this request reached it (for links in answers, such as attachments'); no trailing slash. */
+  publicUrl?: string | undefined;
   connectionParams: Record<string, string | undefined> | null;
 }

@@ -29,6 +29,7 @@ export const customerTicketsRouter = router({
       z.strictObject({
         subject: s.subject,
         message: s.body,
+        attachmentIds: s.attachmentIds,
         email: s.email.optional(),
         name: s.personName.optional(),
         idempotencyKey: s.idempotencyKey.optional(),
@@ -57,6 +58,7 @@ export const customerTicketsRouter = router({
         event: created(at),
         idempotency: idem,
         rateLimit: counted(ctx, 'ticketCreates'),
+        attachmentIds: input.attachmentIds,
       });
       hub.changed();
       return customerTicket(ticket, ctx.site, at);
@@ -78,11 +80,11 @@ export const customerTicketsRouter = router({
     if (!thread || customerStatus(thread.ticket.status as Status) === null) throw notFound();
     return {
       ticket: customerTicket(thread.ticket, ctx.site, ctx.app.now()),
-      timeline: await buildTimeline(ctx.app.store, thread, 'customer', ctx.customer),
+      timeline: await buildTimeline(ctx.app.store, thread, { audience: 'customer', site: ctx.site, now: ctx.app.now(), publicUrl: ctx.publicUrl }, ctx.customer),
     };
   }),
 
-  reply: customerAction(s.onTicket({ message: s.body }), (i) => ({ action: 'reply', body: i.message })),
+  reply: customerAction(s.onTicket({ message: s.body, attachmentIds: s.attachmentIds }), (i) => ({ action: 'reply', body: i.message, attachmentIds: i.attachmentIds })),
 
   confirmResolution: customerAction(s.onTicket({ rating: s.rating.optional(), comment: s.comment.optional() }), (i) => ({
     action: 'confirmResolution',
@@ -90,7 +92,11 @@ export const customerTicketsRouter = router({
     comment: i.comment,
   })),
 
-  rejectResolution: customerAction(s.onTicket({ message: s.body }), (i) => ({ action: 'rejectResolution', body: i.message })),
+  rejectResolution: customerAction(s.onTicket({ message: s.body, attachmentIds: s.attachmentIds }), (i) => ({
+    action: 'rejectResolution',
+    body: i.message,
+    attachmentIds: i.attachmentIds,
+  })),
 
   reopen: customerAction(s.onTicket({ reason: s.comment.optional() }), (i) => ({ action: 'reopen', reason: i.reason || undefined })),
 

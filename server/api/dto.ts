@@ -1,3 +1,4 @@
+import { attachmentSettings } from '../attachments/attachment-settings.js';
 import { notificationsOf } from '../mail/notification-settings.js';
 /**
  * What the API returns: explicit shapes per audience, never raw rows.
@@ -15,6 +16,7 @@ import {
 } from '../lifecycle/lifecycle.js';
 import type {
   AgentRow,
+  AttachmentRow,
   CustomerRow,
   EventRow,
   MessageRow,
@@ -112,6 +114,7 @@ export function siteDto(row: SiteRow) {
     texts: row.texts,
     contextKeepsQuery: row.contextKeepsQuery,
     notifications: notificationsOf(row),
+    attachments: attachmentSettings(row),
     createdAt: isoAt(row.createdAt),
   };
 }
@@ -147,8 +150,17 @@ export interface Person {
   name: string | null;
 }
 
+/** A file sent with a message; `url` is signed for this caller and lives 30 minutes (fit for `<img src>`: no headers needed). */
+export interface AttachmentItem {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  url: string;
+}
+
 export type TimelineItem =
-  | { kind: 'message'; id: string; at: string; author: Person; body: string; internal: boolean }
+  | { kind: 'message'; id: string; at: string; author: Person; body: string; internal: boolean; attachments: AttachmentItem[] }
   | {
       kind: 'event';
       id: number;
@@ -160,8 +172,12 @@ export type TimelineItem =
       data: Record<string, unknown> | null;
     };
 
-export function messageItem(row: MessageRow, author: Person): TimelineItem {
-  return { kind: 'message', id: row.id, at: isoAt(row.createdAt), author, body: row.body, internal: row.internal };
+export function messageItem(row: MessageRow, author: Person, attachments: AttachmentItem[]): TimelineItem {
+  return { kind: 'message', id: row.id, at: isoAt(row.createdAt), author, body: row.body, internal: row.internal, attachments };
+}
+
+export function attachmentItem(row: AttachmentRow, url: string): AttachmentItem {
+  return { id: row.id, name: row.name, size: row.size, contentType: row.contentType, url };
 }
 
 export function eventItem(row: EventRow, actor: Person, audience: 'customer' | 'agent'): TimelineItem {

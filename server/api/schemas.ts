@@ -1,3 +1,4 @@
+import { MAX_BYTES_CEILING, MAX_FILES_CEILING } from '../attachments/attachment-settings.js';
 /** Input schemas shared by the routers. Objects are strict: unknown keys are refused. */
 import { z } from 'zod';
 import { PRIORITIES, STATUSES } from '../lifecycle/lifecycle.js';
@@ -8,6 +9,8 @@ export const subject = z.string().trim().min(1, 'must not be empty').max(200);
 export const email = z.email().max(320);
 export const personName = z.string().trim().min(1).max(120);
 export const idempotencyKey = z.string().min(8).max(128);
+/** Uploads (POST /attachments) that go with a message: the caller's own, each used once. */
+export const attachmentIds = z.array(z.string().regex(/^att_[A-Za-z0-9_-]{1,64}$/, 'is not an attachment id')).max(10, 'at most 10 files per message').optional();
 export const expectedVersion = z.number().int().positive().optional();
 export const rating = z.number().int().min(1).max(5);
 export const comment = z.string().trim().max(2_000);
@@ -38,6 +41,17 @@ export const notifications = z.strictObject({
   portalUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) address' }).max(2_000).nullable().optional(),
   replyDelayMinutes: z.number().int().min(0).max(24 * 60).optional(),
   accentColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1d4ed8').nullable().optional(),
+});
+
+/** A site's attachment limits; a field left out keeps its value. */
+export const attachmentLimits = z.strictObject({
+  maxBytes: z.number().int().min(1).max(MAX_BYTES_CEILING).optional(),
+  maxFiles: z.number().int().min(0).max(MAX_FILES_CEILING).optional(),
+  maxBytesPerTicket: z.number().int().min(1).max(10 * 1024 * 1024 * 1024).optional(),
+  allowedTypes: z
+    .array(z.string().regex(/^[a-z]+\/[a-z0-9][a-z0-9.+-]*$/, 'must be a MIME type such as image/png'))
+    .max(100)
+    .optional(),
 });
 
 /** Where a ticket was opened from: bounded, so a page cannot stuff a ticket with megabytes of "context". */

@@ -11,6 +11,7 @@ import { openStore, storeLocation } from '../store/open-store.js';
 import { copyDatabase } from '../store/copy-database.js';
 import { isPostgresUrl } from '../store/postgres/open-postgres.js';
 import { sweep } from '../tickets/sweeper.js';
+import { attachmentStorages } from '../attachments/attachment-storages.js';
 import { idempotencyTtlFromEnv } from '../api/idempotency.js';
 import { notifications as notificationSchema } from '../api/schemas.js';
 import { mailConfig } from '../mail/mail-config.js';
@@ -235,7 +236,10 @@ async function sweepOnce(args: string[], io: Io) {
   const changes = await withStore(where(values), (store) => {
     // Auto-closes swept from cron email their customers too, when mail is configured.
     store.emails.setLimits(mailConfig()?.limits ?? null);
-    return sweep({ store, now: Date.now, hub: { changed: () => {} } }, { idempotencyTtlMs: idempotencyTtlFromEnv() });
+    return sweep(
+      { store, now: Date.now, hub: { changed: () => {} }, files: attachmentStorages(store, { storage: process.env.CLOSELOOP_ATTACHMENTS_STORAGE as 'folder' | 'database' | undefined, dir: process.env.CLOSELOOP_ATTACHMENTS_DIR }) },
+      { idempotencyTtlMs: idempotencyTtlFromEnv() },
+    );
   });
   for (const c of changes) io.out(`${c.ticketId}: ${c.action} ${c.from} -> ${c.to}`);
   io.out(`sweep: ${changes.length} ticket${changes.length === 1 ? '' : 's'} changed`);

@@ -21,6 +21,8 @@ import { createPortalPage } from './portal-page.js';
 import { mailConfig, type MailOptions } from '../mail/mail-config.js';
 import { createMailWorker, type MailTransport } from '../mail/mail-worker.js';
 import { startInboundSmtp } from '../mail/inbound-smtp.js';
+import { attachmentStorages, type AttachmentStorageOptions } from '../attachments/attachment-storages.js';
+import { createAttachmentRoutes } from './attachment-routes.js';
 
 export interface ServerOptions {
   /** A SQLite file path (created and migrated when missing), or an open store. */
@@ -31,7 +33,7 @@ export interface ServerOptions {
   now?: () => number;
   /** How often `serve` runs the sweeper; 0 turns it off. Default: CLOSELOOP_SWEEP_INTERVAL_MS or 60000. */
   sweepIntervalMs?: number;
-  rateLimits?: { anonymousSessions?: RateLimit; ticketCreates?: RateLimit };
+  rateLimits?: { anonymousSessions?: RateLimit; ticketCreates?: RateLimit; uploads?: RateLimit };
   maxBodyBytes?: number;
   maxBatchSize?: number;
   /** Take the client address from X-Forwarded-For's first entry (only behind your own proxy, which must set it). Default: CLOSELOOP_TRUST_PROXY=1. */
@@ -50,6 +52,10 @@ export interface ServerOptions {
   idempotencyTtlMs?: number;
   /** Email to customers (SMTP out, replies in); by default from CLOSELOOP_SMTP_URL and the other CLOSELOOP_MAIL_… variables. */
   mail?: (MailOptions & { transport?: MailTransport }) | undefined;
+  /** The API's public address, for links in answers (attachments). Default: CLOSELOOP_PUBLIC_URL, else the address each request came to. */
+  publicUrl?: string;
+  /** Where attachments' bytes go: by default a folder beside the SQLite file, or the database itself for PostgreSQL. */
+  attachments?: AttachmentStorageOptions;
   /** Where unexpected errors are reported; they never reach clients. */
   logError?: (message: string, error: unknown) => void;
 }
@@ -57,6 +63,7 @@ export interface ServerOptions {
 const DEFAULT_LIMITS = {
   anonymousSessions: { limit: 30, windowMs: 60_000 },
   ticketCreates: { limit: 10, windowMs: 60_000 },
+  uploads: { limit: 60, windowMs: 60_000 },
 };
 
 const envNumber = (name: string) => {
@@ -105,6 +112,16 @@ export function createServer(options: ServerOptions) {
       now,
     ),
   };
+  const uploads = createRateLimiter(
+    'uploads',
+    options.rateLimits?.uploads ?? { limit: envNumber('CLOSELOOP_RATE_UPLOADS') ?? DEFAULT_LIMITS.uploads.limit, windowMs: 60_000 },
+    store,
+    now,
+  );
+  const files = attachmentStorages(store, {
+    storage: options.attachments?.storage ?? (process.env.CLOSELOOP_ATTACHMENTS_STORAGE as 'folder' | 'database' | undefined),
+    dir: options.attachments?.dir ?? process.env.CLOSELOOP_ATTACHMENTS_DIR,
+  });
   const hub = createLiveHub(store, options.livePollMs ?? 1000);
   const webhooks = createDeliverer({
     store,
@@ -119,7 +136,7 @@ export function createServer(options: ServerOptions) {
   // Reply addresses go out only when something receives them: this server's listener, or one named by CLOSELOOP_REPLY_DOMAIN.
   const replyByEmail = options.mail?.inboundPort !== undefined || Boolean(options.mail?.replyDomain ?? process.env.CLOSELOOP_REPLY_DOMAIN);
   const mailWorker = mail && createMailWorker({ store, now, config: mail, replyByEmail, transport: options.mail?.transport, logError });
-  const app: AppDeps = { store, now, hub, webhooks, streamTickets: createStreamTickets(store, now), limits, idempotencyTtlMs, mail: mail && { config: mail } };
+  const app: AppDeps = { store, now, hub, webhooks, files, streamTickets: createStreamTickets(store, now), limits, idempotencyTtlMs, mail: mail && { config: mail } };
   const emailLinks = mail && createEmailLinks({ store, now, publicUrl: mail.publicUrl, changed: () => hub.changed() });
   const portalPage = createPortalPage(store);
   let inbound: Awaited<ReturnType<typeof startInboundSmtp>> | null = null;
@@ -139,12 +156,20 @@ export function createServer(options: ServerOptions) {
     return first || req.socket.remoteAddress || 'unknown';
   };
 
+  const configuredUrl = (options.publicUrl ?? process.env.CLOSELOOP_PUBLIC_URL)?.replace(/\/+$/, '');
+  const header = (req: http.IncomingMessage, name: string) => (req.headers[name] as string | undefined)?.split(',')[0]?.trim();
+  /** The address this request reached: behind your own proxy, the one it forwarded. */
+  const publicUrlOf = (req: http.IncomingMessage) =>
+    configuredUrl ??
+    `${(trustProxy && header(req, 'x-forwarded-proto')) || ('encrypted' in req.socket ? 'https' : 'http')}://${(trustProxy && header(req, 'x-forwarded-host')) || req.headers.host || 'localhost'}`;
+
   const maxBatchSize = options.maxBatchSize ?? 20;
   const contextOf = (req: http.IncomingMessage, connectionParams: Context['connectionParams']): Context => ({
     app,
     headers: req.headers,
     ip: clientIp(req),
     connectionParams,
+    publicUrl: publicUrlOf(req),
   });
   const reportError = (error: TRPCError, path: string | undefined) => {
     if (error.code === 'INTERNAL_SERVER_ERROR') logError(`closeloop: ${path ?? 'request'} failed [${correlationIdOf(error)}]`, error.cause ?? error);
@@ -169,6 +194,7 @@ export function createServer(options: ServerOptions) {
   });
 
   const widgetFiles = createWidgetFiles();
+  const attachmentRoutes = createAttachmentRoutes({ files, now, contextOf: (req) => contextOf(req, null), takeUpload: (ip) => uploads.take(ip) });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = req.url ?? '/';
@@ -184,7 +210,8 @@ export function createServer(options: ServerOptions) {
     if (widgetFiles(req, res, path)) return;
     if (emailLinks && (await emailLinks(req, res, path))) return;
     if (await portalPage(req, res, path)) return;
-    if (!path.startsWith('/trpc/')) return json(res, 404, { error: { message: 'Not found', data: { code: 'NOT_FOUND' } } });
+    const api = path.startsWith('/trpc/') || path === '/attachments' || path.startsWith('/attachments/');
+    if (!api) return json(res, 404, { error: { message: 'Not found', data: { code: 'NOT_FOUND' } } });
 
     const origin = req.headers.origin;
     if (await knownOrigin(origin)) {
@@ -201,12 +228,15 @@ export function createServer(options: ServerOptions) {
       res.writeHead(204).end();
       return;
     }
+    const search = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
+    // Uploads have their own, per-site size limit, checked before the body is read.
+    if (await attachmentRoutes(req, res, path, search)) return;
+    if (!path.startsWith('/trpc/')) return json(res, 404, { error: { message: 'Not found', data: { code: 'NOT_FOUND' } } });
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxBodyBytes) {
       res.setHeader('connection', 'close');
       return json(res, 413, { error: { message: 'Request body too large', data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } } });
     }
-    const search = new URLSearchParams(queryAt === -1 ? '' : url.slice(queryAt + 1));
     if (await rpc(req, res, path.slice('/trpc/'.length), search)) return;
     await trpc(req, res);
   }

@@ -13,7 +13,7 @@ function widgetFolder(): string | null {
   return null;
 }
 
-const FILE = /^\/(widget(?:-app|-locale-[a-z]{2,3})?\.js)$/;
+const FILE = /^\/(widget(?:-app|-attach|-locale-[a-z]{2,3})?\.js)$/;
 
 interface Encoded {
   raw: Buffer;

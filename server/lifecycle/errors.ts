@@ -11,6 +11,9 @@ export type ErrorCode =
   | 'IDEMPOTENCY_MISMATCH'
   | 'PAYLOAD_TOO_LARGE'
   | 'EMAIL_UNAVAILABLE'
+  | 'ATTACHMENT_TOO_LARGE'
+  | 'ATTACHMENT_TYPE'
+  | 'ATTACHMENT_LIMIT'
   | 'INTERNAL';
 
 /** A refusal the domain understands; it knows nothing of HTTP or tRPC. */

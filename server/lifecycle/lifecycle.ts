@@ -56,10 +56,10 @@ export type AgentAction = (typeof AGENT_ACTIONS)[number];
 export type Action = CustomerAction | AgentAction | (typeof SYSTEM_ACTIONS)[number];
 
 export type Command =
-  | { action: 'reply'; body: string }
-  | { action: 'note'; body: string }
+  | { action: 'reply'; body: string; attachmentIds?: string[] | undefined }
+  | { action: 'note'; body: string; attachmentIds?: string[] | undefined }
   | { action: 'confirmResolution'; rating?: number | undefined; comment?: string | undefined }
-  | { action: 'rejectResolution'; body: string }
+  | { action: 'rejectResolution'; body: string; attachmentIds?: string[] | undefined }
   | { action: 'reopen'; reason?: string | undefined }
   | { action: 'rate'; rating: number; comment?: string | undefined }
   | { action: 'createFollowUp'; followUpId: string }
@@ -166,7 +166,7 @@ export type Change =
       kind: 'update';
       patch: TicketPatch;
       event: LifecycleEvent;
-      message: { body: string; internal: boolean } | null;
+      message: ChangeMessage | null;
     }
   | { kind: 'purge'; at: number };
 
@@ -388,19 +388,28 @@ const EVENT_TYPE: Record<Exclude<Action, 'purge'>, EventType> = {
   remind: 'reminder_due',
 };
 
+/** A message a change writes; its attachments (uploads of the actor) are claimed with it. */
+export interface ChangeMessage {
+  body: string;
+  internal: boolean;
+  attachmentIds?: string[];
+}
+
+const withFiles = (message: ChangeMessage, ids: string[] | undefined): ChangeMessage => (ids?.length ? { ...message, attachmentIds: ids } : message);
+
 function effects(
   t: TicketState,
   c: Exclude<Command, { action: 'purge' }>,
   actor: Actor, to: Status, at: number) {
   const from = t.status;
   const patch: TicketPatch = { ...statusPatch(t, to, actor, at) };
-  let message: { body: string; internal: boolean } | null = null;
+  let message: ChangeMessage | null = null;
   let data: Record<string, unknown> | null = null;
   let type = EVENT_TYPE[c.action];
 
   switch (c.action) {
     case 'reply':
-      message = { body: c.body, internal: false };
+      message = withFiles({ body: c.body, internal: false }, c.attachmentIds);
       // A customer's reply to a closed ticket is a reopen (spec: reply from closed).
       if (from === 'closed') {
         type = 'reopened';
@@ -408,10 +417,10 @@ function effects(
       }
       break;
     case 'note':
-      message = { body: c.body, internal: true };
+      message = withFiles({ body: c.body, internal: true }, c.attachmentIds);
       break;
     case 'rejectResolution':
-      message = { body: c.body, internal: false };
+      message = withFiles({ body: c.body, internal: false }, c.attachmentIds);
       break;
     case 'resolve':
       if (c.body) message = { body: c.body, internal: false };

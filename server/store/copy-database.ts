@@ -15,10 +15,14 @@ export interface CopiedTable {
 }
 
 const BATCH = 2000;
+/** Rows of file bytes are up to 256 KB each: a page of them stays a few MB. */
+const BATCH_OF: Partial<Record<TableName, number>> = { attachment_chunks: 16 };
 
 /** A row as one canonical string: keys sorted at every depth, so both databases' reads of one row agree. */
 function canonical(value: unknown): string {
   if (value === null || value === undefined) return 'null';
+  // File bytes: a Buffer from either driver hashes as its bytes.
+  if (Buffer.isBuffer(value)) return `"${value.toString('base64')}"`;
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (typeof value === 'object') {
     return `{${Object.keys(value)
@@ -45,7 +49,7 @@ const hex = (sum: Uint32Array) => Array.from(sum, (lane) => lane.toString(16).pa
 async function eachPage(store: Store, table: TableName, visit: (rows: TableRow[]) => Promise<void>) {
   let cursor: unknown = null;
   do {
-    const page = await store.tables.read(table, cursor, BATCH);
+    const page = await store.tables.read(table, cursor, BATCH_OF[table] ?? BATCH);
     await visit(page.rows);
     cursor = page.next;
   } while (cursor !== null);

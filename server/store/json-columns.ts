@@ -18,3 +18,10 @@ export interface NotificationSettings {
   accentColor?: string | null | undefined;
 }
 
+/** A site's attachment limits; every field optional, defaults in server/attachments/attachment-settings.ts. */
+export interface AttachmentSettings {
+  maxBytes?: number | undefined;
+  maxFiles?: number | undefined;
+  maxBytesPerTicket?: number | undefined;
+  allowedTypes?: string[] | undefined;
+}

@@ -25,6 +25,7 @@ export type EmailRow = typeof schema.emails.$inferSelect;
 export type EmailTokenRow = typeof schema.emailTokens.$inferSelect;
 export type EmailAddressRow = typeof schema.emailAddresses.$inferSelect;
 export type SessionRow = typeof schema.customerSessions.$inferSelect;
+export type AttachmentRow = typeof schema.attachments.$inferSelect;
 
 export interface ActorRef {
   kind: 'customer' | 'agent' | 'system';
@@ -101,6 +102,8 @@ export interface NewTicket {
    * commit would queue a customer's creates), so there a create that fails later still counts.
    */
   rateLimit?: RateLimitTake | undefined;
+  /** Uploads of `messageAuthor` that go with the opening message (claimed in the same transaction). */
+  attachmentIds?: string[] | undefined;
   /** A closed ticket this one follows up; `decide` records the link on it. */
   followUpOf?: { ticketId: string; decide: (old: TicketRow, site: SiteRow, newId: string) => Change } | undefined;
 }
@@ -128,7 +131,7 @@ export interface Identity {
 }
 
 export type SitePatch = Partial<
-  Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts' | 'contextKeepsQuery' | 'notifications'>
+  Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts' | 'contextKeepsQuery' | 'notifications' | 'attachments'>
 >;
 
 export interface DeliveryAttempt {
@@ -162,6 +165,8 @@ export const TABLES = [
   'email_tokens',
   'stream_tickets',
   'rate_limits',
+  'attachments',
+  'attachment_chunks',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -216,6 +221,28 @@ export interface EmailStore {
   deleteExpiredTokens(now: number, limit: number): Promise<number>;
 }
 
+/**
+ * What each uploaded file is (its bytes are kept by an AttachmentStorage). A message's
+ * write claims its attachments in its own transaction; a purge dooms the ticket's.
+ */
+export interface AttachmentStore {
+  /** Records an upload whose bytes are about to be written ('uploading': never usable, swept if never finished). */
+  begin(row: Pick<AttachmentRow, 'id' | 'siteId' | 'uploader' | 'name' | 'storage' | 'createdAt'>): Promise<void>;
+  /** The bytes are stored and their type is known: the upload may now be used. Null when it was swept meanwhile. */
+  finish(id: string, file: Pick<AttachmentRow, 'size' | 'contentType' | 'sha256'>): Promise<AttachmentRow | null>;
+  get(id: string): Promise<AttachmentRow | null>;
+  /** The files of these messages, in upload order. */
+  forMessages(messageIds: string[]): Promise<AttachmentRow[]>;
+  /** Rows whose bytes must go: doomed ones, uploads unfinished since `staleBefore`, and ones unused since `unusedBefore`. */
+  dueForDeletion(cutoffs: { staleBefore: number; unusedBefore: number }, limit: number): Promise<AttachmentRow[]>;
+  /** Forgets rows whose bytes are gone. */
+  remove(ids: string[]): Promise<void>;
+  /** The database storage's pieces of a file (see attachments/database-storage.ts). */
+  writePiece(id: string, part: number, data: Buffer): Promise<void>;
+  readPiece(id: string, part: number): Promise<Buffer | null>;
+  deletePieces(id: string): Promise<void>;
+}
+
 export interface Store {
   /** Where the data lives, for operators and tests: a SQLite file path, or a PostgreSQL URL without its password. */
   readonly location: string;
@@ -240,6 +267,8 @@ export interface Store {
   readonly emails: EmailStore;
   /** Whole tables, for copying the database to another store. */
   readonly tables: TableAccess;
+  /** Uploaded files: what they are and whose they are. */
+  readonly attachments: AttachmentStore;
   /** Spends a portal sign-in code for a session that sees the tickets of the address it proved; null when the code is unknown, used or expired. */
   startEmailSession(siteId: string, code: string, now: number): Promise<{ token: string; customer: CustomerRow } | null>;
   /** A live session with its customer and site, in one query (every customer call starts here). */

@@ -1,6 +1,7 @@
 import { isCustomerEvent, type ActorKind, type EventType } from '../lifecycle/lifecycle.js';
-import { eventItem, messageItem, type Person, type TimelineItem } from '../api/dto.js';
-import type { CustomerRow, Store, Thread } from '../store/store.js';
+import { attachmentItem, eventItem, messageItem, type AttachmentItem, type Person, type TimelineItem } from '../api/dto.js';
+import { signLink } from '../attachments/signed-links.js';
+import type { CustomerRow, SiteRow, Store, Thread } from '../store/store.js';
 
 /** Events whose message already stands in the thread for them. */
 const SHOWN_BY_MESSAGE = new Set<string>(['replied', 'note_added']);
@@ -14,9 +15,10 @@ const SHOWN_BY_MESSAGE = new Set<string>(['replied', 'note_added']);
 export async function buildTimeline(
   store: Store,
   { ticket, messages, events }: Thread,
-  audience: 'customer' | 'agent',
+  viewer: { audience: 'customer' | 'agent'; site: SiteRow; now: number; publicUrl?: string | undefined },
   customer?: CustomerRow | null,
 ): Promise<TimelineItem[]> {
+  const { audience } = viewer;
   const forAgent = audience === 'agent';
   const visibleEvents = events.filter(
     (e) => !SHOWN_BY_MESSAGE.has(e.type) && (forAgent || isCustomerEvent(e.type as EventType)),
@@ -35,10 +37,20 @@ export async function buildTimeline(
     name: kind === 'agent' ? (id ? (agentNames.get(id) ?? null) : null) : kind === 'customer' ? customerName : null,
   });
 
+  // Each link is signed for this viewer: a customer's works only for that customer, and only on public messages.
+  const signedFor = audience === 'agent' ? 'a' : (`c:${customer?.id ?? ticket.customerId}` as const);
+  const filesOf = new Map<string, AttachmentItem[]>();
+  for (const row of await store.attachments.forMessages(messages.map((m) => m.id))) {
+    if (audience === 'customer' && row.internal) continue;
+    const list = filesOf.get(row.messageId!) ?? [];
+    list.push(attachmentItem(row, (viewer.publicUrl ?? '') + signLink(viewer.site.secretKey, row.id, signedFor, viewer.now)));
+    filesOf.set(row.messageId!, list);
+  }
+
   // At the same instant an event reads before its message: "Reopened", then what the customer wrote.
   const items = [
     ...visibleEvents.map((e) => ({ at: e.at, order: 0, item: eventItem(e, person(e.actorKind, e.actorId), audience) })),
-    ...messages.map((m) => ({ at: m.createdAt, order: 1, item: messageItem(m, person(m.authorKind, m.authorId)) })),
+    ...messages.map((m) => ({ at: m.createdAt, order: 1, item: messageItem(m, person(m.authorKind, m.authorId), filesOf.get(m.id) ?? []) })),
   ];
   items.sort((a, b) => a.at - b.at || a.order - b.order);
   return items.map((i) => i.item);

@@ -19,6 +19,7 @@ import { containsPattern } from '../search-pattern.js';
 import { idempotencyMismatch, liveKeyUse, ticketUpdateFor } from '../ticket-writes.js';
 import type { ActorRef, Applied, Decide, EventRow, Idempotency, Identity, MessageRow, SiteRow, Store, TicketRef, TicketRow } from '../store.js';
 import { createPostgresEmailStore } from './postgres-email-store.js';
+import { createPostgresAttachmentStore } from './postgres-attachment-store.js';
 import { listenForEvents } from './event-listener.js';
 import { insertEvents } from './insert-events.js';
 import { createTicketCreates } from './ticket-creates.js';
@@ -128,6 +129,8 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
     return seen.get(siteId)!;
   };
 
+  const files = createPostgresAttachmentStore({ transaction, read });
+
   const emails = createPostgresEmailStore({
     transaction,
     read,
@@ -188,10 +191,12 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
       await q.delete(tickets).where(eq(tickets.id, ticket.id));
       await q.delete(idempotencyKeys).where(eq(idempotencyKeys.ticketId, ticket.id));
       await q.insert(purgeRecords).values({ ticketId: ticket.id, siteId: site.id, actorKind: actor.kind, actorId: actor.id, at: change.at });
+      await files.doom(q, ticket.id);
       return { ticket: null, eventId: null };
     }
     const { event, message } = change;
     const messageRow = message ? await insertMessage(q, ticket.id, actor, message.body, message.internal, event.at) : null;
+    if (message && messageRow) await files.claim(q, site, actor, ticket.id, messageRow, message.attachmentIds);
     const [updated] = await q
       .update(tickets)
       .set({ ...ticketUpdateFor(change, actor), version: sql`${tickets.version} + 1` })
@@ -259,6 +264,7 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
     takeRateLimit,
     applyOne,
     outboxesBefore,
+    claimAttachments: files.claim,
     // The event-order lock lets one create commit at a time anyway: two groups in flight (one
     // writing, one committing) let the queue grow into large groups. Measured on two cores at 10
     // connections: 1 and 2 in flight ~500 single creates/s, 5 in flight ~350.
@@ -334,6 +340,7 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
     emails,
 
     tables: postgresTables(transaction, read),
+    attachments: files.store,
 
     startEmailSession: async (siteId, code, now) => {
       const token = newId('cls', 32);

@@ -54,7 +54,9 @@ export function postgresTables(transaction: <T>(fn: (q: Q) => Promise<T>) => Pro
       const names = sql.join(columns.map(([, c]) => sql.identifier(c.name)), sql`, `);
       // One JSON parameter for the whole batch, spread into rows by PostgreSQL: many times faster than a
       // parameter per value, and JSON is already each value's shape (numbers, booleans, objects for jsonb).
-      const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map(([key, c]) => [c.name, row[key] ?? null]))));
+      // File bytes go as bytea's hex text ('\\x…'), which json_populate_recordset reads back as the bytes.
+      const value = (v: unknown) => (Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : (v ?? null));
+      const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map(([key, c]) => [c.name, value(row[key])]))));
       await transaction((q) => q.execute(sql`INSERT INTO ${table} (${names}) SELECT ${names} FROM json_populate_recordset(NULL::${table}, ${json}::json)`));
     },
 

@@ -4,8 +4,10 @@
  * (bigint, read as numbers), JSON is jsonb, flags are booleans. A test
  * (test/server/store/schema-parity.test.ts) compares the two, so they cannot drift.
  */
-import { bigint, bigserial, boolean, doublePrecision, index, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { NotificationSettings, TicketContext } from '../json-columns.js';
+import { bigint, bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { AttachmentSettings, NotificationSettings, TicketContext } from '../json-columns.js';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
 export const sites = pgTable('sites', {
   id: text('id').primaryKey(),
@@ -25,6 +27,7 @@ export const sites = pgTable('sites', {
   contextKeepsQuery: boolean('context_keeps_query').notNull().default(true),
   // Email to customers; null: the defaults (see server/mail/notification-settings.ts).
   notifications: jsonb('notifications').$type<NotificationSettings>(),
+  attachments: jsonb('attachments').$type<AttachmentSettings>(),
   createdAt: bigint('created_at', { mode: 'number' }).notNull(),
 });
 
@@ -339,3 +342,36 @@ export const rateLimits = pgTable(
   (t) => [index('rate_limits_reset').on(t.resetAt)],
 );
 
+/** Uploaded files (see the SQLite schema for their states). */
+export const attachments = pgTable(
+  'attachments',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    uploader: text('uploader').notNull(),
+    state: text('state').notNull(),
+    name: text('name').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    contentType: text('content_type').notNull(),
+    sha256: text('sha256'),
+    storage: text('storage').notNull(),
+    ticketId: text('ticket_id'),
+    messageId: text('message_id'),
+    internal: boolean('internal').notNull().default(false),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('attachments_state').on(t.state, t.createdAt), index('attachments_message').on(t.messageId), index('attachments_ticket').on(t.ticketId)],
+);
+
+/** An attachment's bytes when they live in the database: pieces in order. */
+export const attachmentChunks = pgTable(
+  'attachment_chunks',
+  {
+    attachmentId: text('attachment_id').notNull(),
+    part: integer('part').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.attachmentId, t.part] })],
+);

@@ -25,6 +25,8 @@ export interface TicketCreatesDeps {
   applyOne(q: Q, ref: TicketRef, actor: ActorRef, decide: Decide): Promise<Applied>;
   /** The email and the webhooks' reads, before the event takes the ordering lock; returns the deliveries' writer. */
   outboxesBefore(q: Q, site: SiteRow, ticket: TicketRow, actor: ActorRef, event: LifecycleEvent, message: MessageRow): Promise<((row: EventRow) => Promise<void>) | null>;
+  /** Makes the uploads listed with a create its opening message's (or refuses, failing the group). */
+  claimAttachments(q: Q, site: SiteRow, actor: ActorRef, ticketId: string, message: MessageRow, ids: string[] | undefined): Promise<void>;
   /** Groups in flight at once (each holds a connection to its commit). */
   maxInFlight: number;
 }
@@ -177,6 +179,7 @@ export function createTicketCreates(deps: TicketCreatesDeps) {
       const ticketOf = new Map(ticketRows.map((t) => [t.id, t]));
       const messageOf = new Map(messageRows.map((m) => [m.ticketId, m]));
       const made = writes.map((w) => ({ ...w, ticket: ticketOf.get(w.id)!, message: messageOf.get(w.id)! }));
+      for (const m of made) await deps.claimAttachments(q, m.site, m.input.messageAuthor, m.id, m.message, m.input.attachmentIds);
       const webhooks = [];
       for (const m of made) webhooks.push(await deps.outboxesBefore(q, m.site, m.ticket, m.input.actor, m.input.event, m.message));
       const eventRows = await insertEvents(q, made.map((m) => ({ ticket: m.ticket, actor: m.input.actor, event: m.input.event, messageId: m.message.id })));

@@ -3,11 +3,11 @@
  * compare cheaply; the API turns them into ISO-8601 strings.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
-import type { NotificationSettings, TicketContext } from '../json-columns.js';
+import type { AttachmentSettings, NotificationSettings, TicketContext } from '../json-columns.js';
 
-export type { NotificationSettings, TicketContext };
+export type { AttachmentSettings, NotificationSettings, TicketContext };
 
 export const sites = sqliteTable('sites', {
   id: text('id').primaryKey(),
@@ -27,6 +27,8 @@ export const sites = sqliteTable('sites', {
   contextKeepsQuery: integer('context_keeps_query', { mode: 'boolean' }).notNull().default(true),
   // Email to customers; null: the defaults (see server/mail/notification-settings.ts).
   notifications: text('notifications', { mode: 'json' }).$type<NotificationSettings>(),
+  // Attachment limits; null: the defaults (see server/attachments/attachment-settings.ts).
+  attachments: text('attachments', { mode: 'json' }).$type<AttachmentSettings>(),
   createdAt: integer('created_at').notNull(),
 });
 
@@ -337,3 +339,43 @@ export const rateLimits = sqliteTable(
   (t) => [index('rate_limits_reset').on(t.resetAt)],
 );
 
+/**
+ * Uploaded files. A row is written before its bytes ('uploading'), becomes 'pending'
+ * once the bytes are stored and their type is known, 'used' when a message claims it,
+ * and 'doomed' when its ticket is purged; the sweeper deletes the bytes of doomed rows,
+ * of uploads never finished, and of pending ones nobody used, then the rows.
+ */
+export const attachments = sqliteTable(
+  'attachments',
+  {
+    id: text('id').primaryKey(),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    // Who may use it: 'customer:<id>' or 'agent:<id>' (the id empty for the site's backend itself).
+    uploader: text('uploader').notNull(),
+    state: text('state').notNull(),
+    name: text('name').notNull(),
+    size: integer('size').notNull(),
+    contentType: text('content_type').notNull(),
+    sha256: text('sha256'),
+    // Where the bytes are: 'folder' or 'database' (attachment_chunks).
+    storage: text('storage').notNull(),
+    ticketId: text('ticket_id'),
+    messageId: text('message_id'),
+    internal: integer('internal', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('attachments_state').on(t.state, t.createdAt), index('attachments_message').on(t.messageId), index('attachments_ticket').on(t.ticketId)],
+);
+
+/** An attachment's bytes when they live in the database: pieces in order. */
+export const attachmentChunks = sqliteTable(
+  'attachment_chunks',
+  {
+    attachmentId: text('attachment_id').notNull(),
+    part: integer('part').notNull(),
+    data: blob('data', { mode: 'buffer' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.attachmentId, t.part] })],
+);

@@ -31,6 +31,7 @@ import {
 } from './schema.js';
 import { webhookEventsFor, webhookPayload, type WebhookEvent } from '../../webhooks/webhook-events.js';
 import { createEmailStore } from './sqlite-email-store.js';
+import { createSqliteAttachmentStore } from './sqlite-attachment-store.js';
 import { sqliteTables } from './sqlite-tables.js';
 import { emailKey } from '../../mail/notification-settings.js';
 import { containsPattern } from '../search-pattern.js';
@@ -245,6 +246,8 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
     }
   }
 
+  const files = createSqliteAttachmentStore(db, immediate);
+
   const emails = createEmailStore({
     db,
     immediate,
@@ -294,10 +297,12 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
       db.delete(tickets).where(eq(tickets.id, ticket.id)).run();
       db.delete(idempotencyKeys).where(eq(idempotencyKeys.ticketId, ticket.id)).run();
       db.insert(purgeRecords).values({ ticketId: ticket.id, siteId: site.id, actorKind: actor.kind, actorId: actor.id, at: change.at }).run();
+      files.doom(ticket.id);
       return { ticket: null, eventId: null };
     }
     const { event, message } = change;
     const messageRow = message ? insertMessage(ticket.id, actor, message.body, message.internal, event.at) : null;
+    if (message && messageRow) files.claim(site, actor, ticket.id, messageRow, message.attachmentIds);
     const eventRow = insertEvent(ticket, actor, event, messageRow?.id ?? null);
     const updated = updateTicket(ticket.id, ticketUpdateFor(change, actor));
     if (!updated) throw notFound();
@@ -414,6 +419,7 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
     emails,
 
     tables: sqliteTables(db, sqlite, immediate),
+    attachments: files.store,
 
     /**
      * Spends a portal sign-in code for a session that sees the tickets of the address it
@@ -503,6 +509,7 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
           at: event.at,
         }) as TicketRow;
         const messageRow = insertMessage(id, input.messageAuthor, input.body, false, event.at);
+        files.claim(site, input.messageAuthor, id, messageRow, input.attachmentIds);
         const eventRow = insertEvent(ticket, actor, event, messageRow.id);
         eventIds.push(eventRow.id);
         enqueueWebhooks(site, ticket, eventRow, messageRow);

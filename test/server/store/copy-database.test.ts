@@ -10,6 +10,7 @@ import { createPostgresStore } from '../../../server/store/postgres/postgres-sto
 import { createSqliteStore } from '../../../server/store/sqlite/sqlite-store.js';
 import { TABLES, type Store } from '../../../server/store/store.js';
 import { freshPostgresDatabase, SKIP_POSTGRES } from '../../helpers/postgres.js';
+import { PNG } from '../../helpers/sample-files.js';
 import { startTestServer, tempDbPath, type TestServer } from '../../helpers/test-server.js';
 
 const TICKETS = 100_000;
@@ -22,12 +23,15 @@ describe.skipIf(SKIP_POSTGRES)('copying a whole database between SQLite and Post
 
   beforeAll(async () => {
     // Every kind of row, made the way users make them: sessions, agents, a thread through its lifecycle, webhooks, a purge.
-    source = await startTestServer({ mail: { smtpUrl: 'smtp://127.0.0.1:1', from: 'help@shop.test', publicUrl: 'http://help.test' } });
+    source = await startTestServer({ mail: { smtpUrl: 'smtp://127.0.0.1:1', from: 'help@shop.test', publicUrl: 'http://help.test' }, attachments: { storage: 'database' } });
     const customer = await source.customer({ userId: 'u1', email: 'ann@example.test', name: 'Ann' });
     const agent = await source.agent();
     await agent.api.agent.webhooks.create.mutate({ url: 'http://127.0.0.1:1/hook', events: ['ticket.created', 'ticket.resolved'] });
     const thread = await customer.api.tickets.create.mutate({ subject: 'Everything', message: 'Hello', email: 'ann@example.test', idempotencyKey: 'create-everything-1' });
-    await agent.api.agent.tickets.reply.mutate({ ticketId: thread.id, message: 'Hi Ann' });
+    // A file whose bytes live in the database: 600 KB, three pieces.
+    const upload = await fetch(`${source.url}/attachments?name=photo.png`, { method: 'POST', headers: agent.headers(), body: Buffer.concat([PNG, Buffer.alloc(600 * 1024)]) });
+    const file = (await upload.json()) as { id: string };
+    await agent.api.agent.tickets.reply.mutate({ ticketId: thread.id, message: 'Hi Ann', attachmentIds: [file.id] });
     await agent.api.agent.tickets.resolve.mutate({ ticketId: thread.id, message: 'Solved' });
     await customer.api.tickets.confirmResolution.mutate({ ticketId: thread.id, rating: 5 });
     const doomed = await customer.api.tickets.create.mutate({ subject: 'Spam', message: 'x' });
@@ -76,7 +80,7 @@ describe.skipIf(SKIP_POSTGRES)('copying a whole database between SQLite and Post
     expect(toPostgres.map((t) => t.table)).toEqual([...TABLES]);
     expect(rows.tickets).toBe(TICKETS + 1);
     expect(rows.events).toBeGreaterThan(TICKETS);
-    for (const table of ['sites', 'customers', 'customer_sessions', 'agents', 'messages', 'purge_records', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'email_addresses', 'emails', 'idempotency_keys'] as const) {
+    for (const table of ['sites', 'customers', 'customer_sessions', 'agents', 'messages', 'purge_records', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'email_addresses', 'emails', 'idempotency_keys', 'attachments', 'attachment_chunks'] as const) {
       expect(rows[table], table).toBeGreaterThan(0);
     }
   });

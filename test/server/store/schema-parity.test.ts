@@ -22,7 +22,10 @@ const KIND: Record<string, string> = {
   SQLiteInteger: 'integer',
   PgBigInt53: 'integer',
   PgBigSerial53: 'integer',
+  PgInteger: 'integer',
   SQLiteReal: 'real',
+  SQLiteBlobBuffer: 'bytes',
+  PgCustomColumn: 'bytes',
   PgDoublePrecision: 'real',
 };
 

@@ -1,0 +1,69 @@
+/**
+ * The PostgreSQL rows behind `Store['attachments']`, and the claim a message write makes
+ * inside its transaction: the uploads are locked (`FOR UPDATE`), so two messages racing
+ * for one upload take turns and the second finds it used.
+ */
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { dueForDeletion } from '../attachment-rows.js';
+import { checkClaim } from '../../attachments/attachment-claims.js';
+import type { ActorRef, AttachmentStore, SiteRow } from '../store.js';
+import type { Q } from './postgres-store.js';
+import { attachmentChunks, attachments } from './schema.js';
+
+export function createPostgresAttachmentStore(deps: { transaction: <T>(fn: (q: Q) => Promise<T>) => Promise<T>; read: <T>(fn: (q: Q) => Promise<T>) => Promise<T> }) {
+  const { transaction, read } = deps;
+
+  const store: AttachmentStore = {
+    begin: (row) =>
+      read(async (q) => {
+        await q.insert(attachments).values({ ...row, state: 'uploading', size: 0, contentType: 'application/octet-stream' });
+      }),
+    finish: (id, file) =>
+      read(async (q) => (await q.update(attachments).set({ ...file, state: 'pending' }).where(and(eq(attachments.id, id), eq(attachments.state, 'uploading'))).returning())[0] ?? null),
+    get: (id) => read(async (q) => (await q.select().from(attachments).where(eq(attachments.id, id)))[0] ?? null),
+    forMessages: (ids) =>
+      ids.length === 0
+        ? Promise.resolve([])
+        : read((q) => q.select().from(attachments).where(and(inArray(attachments.messageId, ids), eq(attachments.state, 'used'))).orderBy(asc(attachments.createdAt), asc(attachments.id))),
+    dueForDeletion: (cutoffs, limit) =>
+      read((q) =>
+        q
+          .select()
+          .from(attachments)
+          .where(dueForDeletion(attachments, cutoffs))
+          .limit(limit),
+      ),
+    remove: async (ids) => {
+      if (ids.length > 0) await transaction((q) => q.delete(attachments).where(inArray(attachments.id, ids)));
+    },
+    writePiece: (id, part, data) =>
+      read(async (q) => {
+        await q.insert(attachmentChunks).values({ attachmentId: id, part, data });
+      }),
+    readPiece: (id, part) =>
+      read(async (q) => (await q.select({ data: attachmentChunks.data }).from(attachmentChunks).where(and(eq(attachmentChunks.attachmentId, id), eq(attachmentChunks.part, part))))[0]?.data ?? null),
+    deletePieces: (id) =>
+      read(async (q) => {
+        await q.delete(attachmentChunks).where(eq(attachmentChunks.attachmentId, id));
+      }),
+  };
+
+  return {
+    store,
+    /** Inside a message's transaction: its attachments become the message's, or the write is refused. */
+    async claim(q: Q, site: SiteRow, actor: ActorRef, ticketId: string, message: { id: string; internal: boolean }, ids: string[] | undefined) {
+      if (!ids?.length) return;
+      const rows = await q.select().from(attachments).where(inArray(attachments.id, [...ids].sort())).orderBy(asc(attachments.id)).for('update');
+      const [used] = await q
+        .select({ bytes: sql<string>`coalesce(sum(${attachments.size}), 0)` })
+        .from(attachments)
+        .where(and(eq(attachments.ticketId, ticketId), eq(attachments.state, 'used')));
+      checkClaim(site, actor, ids, rows, Number(used?.bytes ?? 0));
+      await q.update(attachments).set({ state: 'used', ticketId, messageId: message.id, internal: message.internal }).where(inArray(attachments.id, ids));
+    },
+    /** Inside a purge's transaction: the ticket's files are marked for the sweeper, which deletes their bytes. */
+    async doom(q: Q, ticketId: string) {
+      await q.update(attachments).set({ state: 'doomed' }).where(eq(attachments.ticketId, ticketId));
+    },
+  };
+}
