@@ -52,6 +52,9 @@ const ERROR_TEXT: Record<string, keyof Messages> = {
   REOPEN_WINDOW_EXPIRED: 'errorReopenWindow',
   VALIDATION: 'errorInvalid',
   PAYLOAD_TOO_LARGE: 'errorTooLarge',
+  ATTACHMENT_TOO_LARGE: 'attachTooBig',
+  ATTACHMENT_TYPE: 'attachType',
+  ATTACHMENT_LIMIT: 'attachLimit',
 };
 
 const FIELD_NAME = /^[\w.-]{1,40}$/;
@@ -499,7 +502,7 @@ export function createController(options: ControllerOptions) {
     replyDraftKey,
 
     /** Sends the new-ticket (or follow-up) form. The draft, with its idempotency key, is kept until it succeeds. */
-    async submitTicket(form: Required<Pick<Draft, 'message'>> & Draft, followUpOf?: string): Promise<boolean> {
+    async submitTicket(form: Required<Pick<Draft, 'message'>> & Draft, followUpOf?: string, attachmentIds: string[] = []): Promise<boolean> {
       if (busy.value) return false;
       const draftId = followUpOf ? `follow:${followUpOf}` : 'new';
       const idempotencyKey = storage.draft(draftId).idempotencyKey ?? crypto.randomUUID();
@@ -516,6 +519,7 @@ export function createController(options: ControllerOptions) {
                 idempotencyKey,
                 context: pageContext(siteFields),
                 locale: locale.value,
+                ...(attachmentIds.length ? { attachmentIds } : {}),
                 ...(form.email ? { email: form.email } : {}),
                 ...(form.name ? { name: form.name } : {}),
               }),
@@ -534,14 +538,19 @@ export function createController(options: ControllerOptions) {
       }
     },
 
-    async reply(message: string) {
-      const ok = await act((c, x) => c.tickets.reply({ ticketId: x.id, message }));
+    async reply(message: string, attachmentIds: string[] = []) {
+      const ok = await act((c, x) => c.tickets.reply({ ticketId: x.id, message, ...(attachmentIds.length ? { attachmentIds } : {}) }));
       if (ok && current.value) storage.saveDraft(replyDraftKey(current.value.ticket.id), null);
       return ok;
     },
     // Announced to the host page as soon as the server has closed it, before the thread is
     // reloaded: the page may already show "closed" by then, and must not see it first.
     confirmResolution: () => act((c, x) => c.tickets.confirmResolution({ ticketId: x.id }).then(announce('ticket:closed'))),
+    /** Uploads one file (the upload code loads on first use); rejects with the refusal in the customer's words. */
+    upload: (file: File, onProgress: (sent: number, total: number) => void) =>
+      withSession((c) => c.attachments.upload(file, file.name || 'file', { onProgress })).catch((error: unknown) =>
+        Promise.reject(error instanceof CloseloopError && /^ATTACHMENT|^RATE/.test(error.code) ? describe(error) : t.value('attachFailed')),
+      ),
     rejectResolution: (message: string) => act((c, x) => c.tickets.rejectResolution({ ticketId: x.id, message })),
     reopen: (reason: string) =>
       act((c, x) => c.tickets.reopen({ ticketId: x.id, ...(reason ? { reason } : {}) }).then(announce('ticket:reopened'))),

@@ -55,3 +55,7 @@ export const differentDays = (a: string, b: string, timeZone?: string) => dayOf(
 export function date(iso: string, locale: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(new Date(iso));
 }
+
+/** A file's size as people read it: 512 B, 40 KB, 3.2 MB. */
+export const fileSize = (bytes: number) =>
+  bytes < 1024 ? `${bytes} B` : bytes < 1048576 ? `${Math.round(bytes / 1024)} KB` : `${(bytes / 1048576).toFixed(1)} MB`;

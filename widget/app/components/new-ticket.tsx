@@ -1,5 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import type { Controller } from '../controller.js';
+import { AttachmentTray, useAttachments } from './attachments.js';
 import { Field } from './field.js';
 
 /** The server's limits (server/api/schemas.ts): said before sending, never cut silently. */
@@ -16,6 +17,7 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
   const [errors, setErrors] = useState<Record<string, string>>({});
   const firstInvalid = useRef<HTMLInputElement | HTMLTextAreaElement | null>(null);
   const anonymous = !c.verified.value && !followUpOf;
+  const files = useAttachments(c);
 
   const update = (key: keyof typeof form) => (value: string) => {
     const next = { ...form, [key]: value };
@@ -41,6 +43,8 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
       queueMicrotask(() => firstInvalid.current?.focus());
       return;
     }
+    const ids = files.ids();
+    if (!ids) return;
     await c.submitTicket(
       {
         subject: form.subject.trim(),
@@ -49,13 +53,14 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
         ...(anonymous && form.name.trim() ? { name: form.name.trim() } : {}),
       },
       followUpOf,
+      ids,
     );
   }
 
   const refFor = (key: string) => (Object.keys(errors).find((k) => errors[k]) === key ? firstInvalid : undefined);
 
   return (
-    <form class="view" onSubmit={(e) => void submit(e)} noValidate>
+    <form class="view" onSubmit={(e) => void submit(e)} noValidate {...(followUpOf ? {} : files.handlers)}>
       {followUpOf && <p class="muted">{t('followUpHint')}</p>}
       {!followUpOf && t('intro') && <p class="intro">{t('intro')}</p>}
       {!followUpOf && (
@@ -73,6 +78,7 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
         hint={t('draftKept')}
         inputRef={refFor('message')}
       />
+      {!followUpOf && <AttachmentTray c={c} a={files} />}
       {anonymous && (
         <>
           <Field id="cl-email" label={`${t('email')} (${t('optional')})`} type="email" autocomplete="email" value={form.email} onInput={update('email')} error={errors.email} hint={t('emailHint')} inputRef={refFor('email')} />
@@ -84,7 +90,7 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
           {c.actionError.value}
         </p>
       )}
-      <button type="submit" class="primary wide" disabled={c.busy.value}>
+      <button type="submit" class="primary wide" disabled={c.busy.value || !files.ids()}>
         {c.busy.value ? t('sending') : t('send')}
       </button>
     </form>

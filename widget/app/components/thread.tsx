@@ -1,5 +1,5 @@
 import type { Controller, TimelineItem } from '../controller.js';
-import { dayLabel, differentDays, messageTime } from '../format.js';
+import { dayLabel, differentDays, fileSize, messageTime } from '../format.js';
 import type { Messages } from '../locales/en.js';
 import { MessageText } from './message-text.js';
 
@@ -48,6 +48,17 @@ export function Thread({ c, items }: { c: Controller; items: TimelineItem[] }) {
               </p>
               <div class="bubble" dir="auto">
                 <MessageText text={item.body} />
+                {item.attachments.length > 0 && (
+                  <ul class="sent-files">
+                    {item.attachments.map((f) => (
+                      <li key={f.id}>
+                        <a href={f.url} target="_blank" rel="noopener noreferrer">
+                          {/^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(f.contentType) ? <img src={f.url} alt={f.name} loading="lazy" /> : `${f.name} (${fileSize(f.size)})`}
+                        </a>
+                      </li>
+                    ))}
+                  </ul>
+                )}
               </div>
             </li>,
           ];

@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Controller } from '../controller.js';
 import { date } from '../format.js';
+import { AttachmentTray, useAttachments } from './attachments.js';
 import { Field } from './field.js';
 import { MESSAGE_LIMIT } from './new-ticket.js';
 import { StatusBadge } from './status-badge.js';
@@ -99,16 +100,21 @@ function ReplyBox({ c, ticketId }: { c: Controller; ticketId: string }) {
   const key = c.replyDraftKey(ticketId);
   const [text, setText] = useState(() => c.draft(key).message ?? '');
   const [error, setError] = useState('');
+  const files = useAttachments(c);
   useEffect(() => setText(c.draft(key).message ?? ''), [key]);
 
   async function send(e: Event) {
     e.preventDefault();
+    const ids = files.ids();
     if (!text.trim()) return setError(t('required'));
     if (text.trim().length > MESSAGE_LIMIT) return setError(t('tooLong', { limit: MESSAGE_LIMIT }));
-    if (await c.reply(text.trim())) setText('');
+    if (ids && (await c.reply(text.trim(), ids))) {
+      setText('');
+      files.clear();
+    }
   }
   return (
-    <form class="reply" onSubmit={(e) => void send(e)} noValidate>
+    <form class="reply" onSubmit={(e) => void send(e)} noValidate {...files.handlers}>
       <Field
         id="cl-reply"
         label={t('reply')}
@@ -122,7 +128,8 @@ function ReplyBox({ c, ticketId }: { c: Controller; ticketId: string }) {
           c.saveDraft(key, value ? { message: value } : null);
         }}
       />
-      <button type="submit" class="primary" disabled={c.busy.value}>
+      <AttachmentTray c={c} a={files} />
+      <button type="submit" class="primary" disabled={c.busy.value || !files.ids()}>
         {c.busy.value ? t('sending') : t('send')}
       </button>
     </form>
