@@ -49,8 +49,21 @@ export function createConsoleApi(agent: AgentClient) {
     ensureFeed();
   }
 
-  async function run(req: http.IncomingMessage, name: string): Promise<unknown> {
+  /** A file the agent attaches: its bytes go on to Closeloop as this agent's upload. */
+  async function upload(req: http.IncomingMessage, search: URLSearchParams) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > 100 * 1024 * 1024) throw new CloseloopError('ATTACHMENT_TOO_LARGE', 'That file is too large', 413);
+      chunks.push(chunk);
+    }
+    return agent.attachments.upload(Buffer.concat(chunks), search.get('name') ?? 'file');
+  }
+
+  async function run(req: http.IncomingMessage, name: string, search: URLSearchParams): Promise<unknown> {
     if (req.method !== 'POST') throw new CloseloopError('VALIDATION', 'POST only', 405);
+    if (name === 'upload') return upload(req, search);
     const input = await readJson(req);
     if (name === 'list') return agent.tickets.list(input as Parameters<AgentClient['tickets']['list']>[0]);
     if (name === 'get') return agent.tickets.get(input as { ticketId: string });
@@ -66,7 +79,7 @@ export function createConsoleApi(agent: AgentClient) {
       for (const res of streams) res.end();
     },
     /** Handles /console/api/*; false for anything else. */
-    async handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<boolean> {
+    async handle(req: http.IncomingMessage, res: http.ServerResponse, path: string, search = new URLSearchParams()): Promise<boolean> {
       if (!path.startsWith('/console/api/')) return false;
       const name = path.slice('/console/api/'.length);
       if (name === 'events' && req.method === 'GET') {
@@ -74,7 +87,7 @@ export function createConsoleApi(agent: AgentClient) {
         return true;
       }
       try {
-        send(res, 200, await run(req, name));
+        send(res, 200, await run(req, name, search));
       } catch (error) {
         const e = error instanceof CloseloopError ? error : new CloseloopError('INTERNAL', 'Something went wrong', 500);
         send(res, e.status || 500, { error: { code: e.code, message: e.message } });

@@ -120,7 +120,7 @@ export async function startDemo(options: DemoOptions = {}) {
         return void res.writeHead(200, { 'content-type': TYPES['.html']! }).end(mailPage(catcher.mails, url.searchParams.get('sent') ? 'Reply sent: it is on the ticket now.' : null));
       }
       if (path === '/mail/reply' && req.method === 'POST') return replyByEmail(req, res);
-      if (await consoleApi.handle(req, res, path)) return;
+      if (await consoleApi.handle(req, res, path, url.searchParams)) return;
       if (path === '/console' || path.startsWith('/console/')) return serveConsole(path, res);
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
     })().catch(() => {

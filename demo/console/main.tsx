@@ -24,8 +24,15 @@ interface Email {
   createdAt: string;
   sentAt: string | null;
 }
+interface Attachment {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  url: string;
+}
 type Item =
-  | { kind: 'message'; id: string; at: string; author: { kind: string; name: string | null }; body: string; internal: boolean }
+  | { kind: 'message'; id: string; at: string; author: { kind: string; name: string | null }; body: string; internal: boolean; attachments: Attachment[] }
   | { kind: 'event'; id: number; at: string; type: string; from: string | null; to: string; actor: { kind: string; name: string | null } };
 
 async function call<T>(action: string, input: unknown = {}): Promise<T> {
@@ -43,6 +50,32 @@ const FILTERS: [string, string[] | undefined][] = [
   ['Deleted', ['deleted']],
 ];
 const time = (iso: string) => new Date(iso).toLocaleString();
+const RASTER = /^image\/(png|jpeg|gif|webp|avif|bmp)$/;
+const size = (n: number) => (n < 1024 ? `${n} B` : n < 1048576 ? `${Math.round(n / 1024)} KB` : `${(n / 1048576).toFixed(1)} MB`);
+
+/** A message's files: images as previews, the rest as links with their size. */
+function Files({ files }: { files: Attachment[] }) {
+  if (files.length === 0) return null;
+  return (
+    <ul class="files">
+      {files.map((f) => (
+        <li key={f.id}>
+          <a href={f.url} target="_blank" rel="noopener noreferrer">
+            {RASTER.test(f.contentType) ? <img src={f.url} alt={f.name} loading="lazy" /> : `${f.name} (${size(f.size)})`}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Sends a file to the console's backend, which uploads it as the agent. */
+async function upload(file: File): Promise<Attachment> {
+  const res = await fetch(`/console/api/upload?${new URLSearchParams({ name: file.name })}`, { method: 'POST', body: file });
+  const body = (await res.json()) as Attachment & { error?: { message: string } };
+  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  return body;
+}
 const who = (t: Ticket) => t.customer?.name ?? t.customer?.email ?? t.contactEmail ?? 'Anonymous visitor';
 
 function Console() {
@@ -53,6 +86,7 @@ function Console() {
   const [emails, setEmails] = useState<Email[]>([]);
   const [text, setText] = useState('');
   const [internal, setInternal] = useState(false);
+  const [files, setFiles] = useState<{ key: number; name: string; id?: string; error?: string }[]>([]);
   const [error, setError] = useState('');
   const [live, setLive] = useState(false);
   const [tick, setTick] = useState(0);
@@ -131,10 +165,27 @@ function Console() {
   const can = (a: string) => detail?.ticket.allowedActions.includes(a) ?? false;
   // A ticket that takes no public reply (closed, say) still takes an internal note.
   const asNote = internal || !can('reply');
+  const attach = (list: FileList | null) => {
+    for (const file of list ?? []) {
+      const key = Math.random();
+      setFiles((now) => [...now, { key, name: file.name }]);
+      upload(file).then(
+        (done) => setFiles((now) => now.map((f) => (f.key === key ? { ...f, id: done.id } : f))),
+        (err: Error) => setFiles((now) => now.map((f) => (f.key === key ? { ...f, error: err.message } : f))),
+      );
+    }
+  };
+  const filesReady = files.every((f) => f.id);
   const send = async (e: Event, thenResolve = false) => {
     e.preventDefault();
-    const action = asNote ? 'note' : thenResolve ? 'resolve' : 'reply';
-    if (text.trim() && (await act(action, { message: text.trim() }))) setText('');
+    if (!text.trim() || !filesReady) return;
+    const attachmentIds = files.map((f) => f.id!);
+    // Files go with a reply or a note; "send and resolve" sends the reply with them, then resolves.
+    const action = asNote ? 'note' : thenResolve && attachmentIds.length === 0 ? 'resolve' : 'reply';
+    if (!(await act(action, { message: text.trim(), ...(attachmentIds.length ? { attachmentIds } : {}) }))) return;
+    setText('');
+    setFiles([]);
+    if (thenResolve && action === 'reply') await act('resolve');
   };
 
   return (
@@ -235,6 +286,7 @@ function Console() {
                         {item.author.name ?? item.author.kind} · {time(item.at)}
                       </div>
                       <MessageText text={item.body} />
+                      <Files files={item.attachments} />
                     </li>
                   ) : (
                     <li key={item.id} class="event">
@@ -272,8 +324,23 @@ function Console() {
                     {asNote ? 'Note (only agents see it)' : 'Reply'}
                   </label>
                   <textarea id="text" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+                  <label class="attach">
+                    Attach files <input type="file" multiple onChange={(e) => (attach(e.currentTarget.files), (e.currentTarget.value = ''))} />
+                  </label>
+                  {files.length > 0 && (
+                    <ul class="pending" aria-live="polite">
+                      {files.map((f) => (
+                        <li key={f.key}>
+                          {f.name} — {f.error ? <span class="error">{f.error}</span> : f.id ? 'ready' : 'uploading…'}{' '}
+                          <button type="button" aria-label={`Remove ${f.name}`} onClick={() => setFiles((now) => now.filter((x) => x.key !== f.key))}>
+                            ×
+                          </button>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
                   <div class="send-row">
-                    <button class="primary" type="submit">
+                    <button class="primary" type="submit" disabled={!filesReady}>
                       {asNote ? 'Add note' : 'Send reply'}
                     </button>
                     {!asNote && can('resolve') && (

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { gradientPng } from '../helpers/sample-files.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo } from '../../demo/backend/start.js';
 import { E2E_TIMEOUT, launch, newPage, shot, SKIP_E2E, widget } from './harness.js';
@@ -41,7 +42,12 @@ describe.skipIf(SKIP_E2E)('the demo anyone can run', { timeout: E2E_TIMEOUT }, (
 
       await agentView.getByRole('button', { name: /Teapot arrived cracked/ }).click();
       await agentView.getByLabel('Reply', { exact: true }).fill('Sorry about that! A new lid is on its way: https://shop.example/track/42');
+      // The agent attaches a picture of the new lid; the customer sees it in the thread.
+      await agentView.getByLabel('Attach files').setInputFiles({ name: 'new-lid.png', mimeType: 'image/png', buffer: gradientPng(320, 180) });
+      await agentView.getByText('new-lid.png — ready').waitFor();
       await agentView.getByRole('button', { name: 'Send reply' }).click();
+      await widget(shop).getByRole('img', { name: 'new-lid.png' }).waitFor();
+      await agentView.getByRole('img', { name: 'new-lid.png' }).waitFor();
       await agentView.getByText('Internal note').first().click();
       await agentView.getByLabel('Note (only agents see it)').fill('Courier broke two this week');
       await agentView.getByRole('button', { name: 'Add note' }).click();
