@@ -12,6 +12,7 @@ import { bundleSizes } from './size.js';
 import { throughput } from './throughput.js';
 import { webhooks } from './webhooks.js';
 import { email } from './email.js';
+import { attachments } from './attachments.js';
 
 const quick = process.argv.includes('--quick');
 const postgres = process.argv.includes('--postgres');
@@ -89,6 +90,14 @@ if (!postgres) {
   const e = results.email;
   console.log(`   ${e.count} queued emails drained at ${e.perSecond}/s with ${e.concurrency} connections; baseline ${e.baselinePerSecond}/s; ratio ${e.ratio}`);
   console.log(`   at a steady ${e.rate} tickets/s: commit -> SMTP accept p50 ${e.lagP50} ms, p99 ${e.lagP99} ms`);
+
+  console.log('\n9. Attachments (a 5 MB file; baseline: bare node:http streaming the same bytes to and from a file)');
+  results.attachments = await attachments({ quick });
+  for (const r of results.attachments.rows) {
+    console.log(
+      `   ${r.server.padEnd(21)} ${r.concurrency} at a time: upload ${String(r.upload.mbPerSecond).padStart(4)} MB/s (p50 ${r.upload.p50} ms, ratio ${r.uploadRatio}); download ${String(r.download.mbPerSecond).padStart(4)} MB/s (p50 ${r.download.p50} ms, ratio ${r.downloadRatio})`,
+    );
+  }
 }
 
 mkdirSync('test/bench/results', { recursive: true });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentClient, createCustomerClient } from '../../sdk/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-const EXAMPLES = ['identify-user.ts', 'create-ticket.ts', 'answer-and-resolve.ts', 'receive-webhook.ts', 'email-setup.ts'];
+const EXAMPLES = ['identify-user.ts', 'create-ticket.ts', 'answer-and-resolve.ts', 'receive-webhook.ts', 'email-setup.ts', 'attach-file.ts'];
 const read = (file: string) => readFileSync(join(import.meta.dirname, file), 'utf8');
 
 describe('the README’s SDK examples', () => {
@@ -70,5 +70,16 @@ describe('the README’s SDK examples', () => {
     expect(await emailSetup()).toEqual([]);
     const agent = createAgentClient({ url: t.url, secretKey: t.site.secretKey });
     expect((await agent.site.get()).notifications).toMatchObject({ enabled: true, portalUrl: 'https://shop.example/help', senderName: 'Shop support', replyDelayMinutes: 5 });
+  });
+
+  it('send a customer a file, and read it back by its signed link', async () => {
+    const { replyWithFile } = await import('./examples/attach-file.js');
+    const customer = createCustomerClient({ url: t.url, siteKey: t.site.siteKey });
+    const ticket = await customer.tickets.create({ subject: 'Which charger?', message: 'Do you have the manual?' });
+    const [file] = await replyWithFile(ticket.id, join(import.meta.dirname, '../../LICENSE'), 'manual.txt');
+    expect(file).toMatchObject({ name: 'manual.txt', contentType: 'text/plain' });
+    const shown = (await customer.tickets.get({ ticketId: ticket.id })).timeline.flatMap((i) => (i.kind === 'message' ? i.attachments : []));
+    const res = await fetch(shown[0]!.url);
+    expect(await res.text()).toBe(readFileSync(join(import.meta.dirname, '../../LICENSE'), 'utf8'));
   });
 });
