@@ -12,6 +12,13 @@ export interface UploadOptions {
   /** Bytes sent so far and in all (browsers only: fetch cannot report an upload's progress). */
   onProgress?: ((sent: number, total: number) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * In a browser, for an image larger than a preview needs: also send a smaller copy
+   * (at most 640×360), which the thread then shows instead of the whole file.
+   */
+  thumbnail?: boolean | undefined;
+  /** This upload is a smaller copy of that (not yet sent) image of yours. */
+  thumbnailOf?: string | undefined;
 }
 
 export type UploadData = Blob | ArrayBuffer | Uint8Array;
@@ -83,10 +90,45 @@ export async function uploadAttachment(
   name: string,
   options: UploadOptions = {},
 ): Promise<UploadedAttachment> {
-  const url = `${target.url.replace(/\/+$/, '')}/attachments?${new URLSearchParams({ name })}`;
+  const query = new URLSearchParams({ name, ...(options.thumbnailOf ? { thumbnailOf: options.thumbnailOf } : {}) });
+  const url = `${target.url.replace(/\/+$/, '')}/attachments?${query}`;
   const headers = { ...target.headers, 'content-type': 'application/octet-stream' };
   const Request = XhrClass();
   const answer = options.onProgress && Request ? await withXhr(Request, url, headers, data, options) : await withFetch(target.fetch ?? fetch, url, headers, data, options);
   if (answer.status !== 201) throw refusal(answer);
-  return JSON.parse(answer.body) as UploadedAttachment;
+  const uploaded = JSON.parse(answer.body) as UploadedAttachment;
+  if (options.thumbnail && data instanceof Blob && /^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(uploaded.contentType)) {
+    // A preview is a nicety: without one, the thread shows the file itself.
+    const small = await thumbnailOf(data).catch(() => null);
+    if (small) await uploadAttachment(target, small, `preview.${small.type.split('/')[1] ?? 'png'}`, { thumbnailOf: uploaded.id }).catch(() => undefined);
+  }
+  return uploaded;
+}
+
+interface Bitmap {
+  width: number;
+  height: number;
+  close(): void;
+}
+interface Canvas {
+  getContext(type: '2d'): { drawImage(image: Bitmap, x: number, y: number, width: number, height: number): void } | null;
+  convertToBlob(options: { type: string; quality: number }): Promise<Blob>;
+}
+
+/** A copy of an image that fits 640×360, or null when the image is small already (or the browser cannot draw it). */
+async function thumbnailOf(image: Blob): Promise<Blob | null> {
+  const g = globalThis as unknown as { createImageBitmap?: (b: Blob) => Promise<Bitmap>; OffscreenCanvas?: new (w: number, h: number) => Canvas };
+  if (!g.createImageBitmap || !g.OffscreenCanvas) return null;
+  const bitmap = await g.createImageBitmap(image);
+  try {
+    const scale = Math.min(640 / bitmap.width, 360 / bitmap.height);
+    if (scale >= 1) return null;
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = new g.OffscreenCanvas(width, height);
+    canvas.getContext('2d')?.drawImage(bitmap, 0, 0, width, height);
+    return await canvas.convertToBlob({ type: 'image/webp', quality: 0.82 });
+  } finally {
+    bitmap.close();
+  }
 }

@@ -30,6 +30,7 @@ interface Attachment {
   size: number;
   contentType: string;
   url: string;
+  thumbnailUrl: string | null;
 }
 type Item =
   | { kind: 'message'; id: string; at: string; author: { kind: string; name: string | null }; body: string; internal: boolean; attachments: Attachment[] }
@@ -61,7 +62,7 @@ function Files({ files }: { files: Attachment[] }) {
       {files.map((f) => (
         <li key={f.id}>
           <a href={f.url} target="_blank" rel="noopener noreferrer">
-            {RASTER.test(f.contentType) ? <img src={f.url} alt={f.name} loading="lazy" /> : `${f.name} (${size(f.size)})`}
+            {RASTER.test(f.contentType) ? <img src={f.thumbnailUrl ?? f.url} alt={f.name} loading="lazy" /> : `${f.name} (${size(f.size)})`}
           </a>
         </li>
       ))}

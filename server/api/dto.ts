@@ -150,13 +150,18 @@ export interface Person {
   name: string | null;
 }
 
-/** A file sent with a message; `url` is signed for this caller and lives 30 minutes (fit for `<img src>`: no headers needed). */
+/**
+ * A file sent with a message; `url` is signed for this caller and lives 30 minutes (fit
+ * for `<img src>`: no headers needed). `thumbnailUrl`: a smaller copy of an image, when
+ * its uploader sent one (the widget does for large images), for previews.
+ */
 export interface AttachmentItem {
   id: string;
   name: string;
   size: number;
   contentType: string;
   url: string;
+  thumbnailUrl: string | null;
 }
 
 export type TimelineItem =
@@ -176,8 +181,8 @@ export function messageItem(row: MessageRow, author: Person, attachments: Attach
   return { kind: 'message', id: row.id, at: isoAt(row.createdAt), author, body: row.body, internal: row.internal, attachments };
 }
 
-export function attachmentItem(row: AttachmentRow, url: string): AttachmentItem {
-  return { id: row.id, name: row.name, size: row.size, contentType: row.contentType, url };
+export function attachmentItem(row: AttachmentRow, url: string, thumbnailUrl: string | null): AttachmentItem {
+  return { id: row.id, name: row.name, size: row.size, contentType: row.contentType, url, thumbnailUrl };
 }
 
 export function eventItem(row: EventRow, actor: Person, audience: 'customer' | 'agent'): TimelineItem {

@@ -1,3 +1,4 @@
+import { attachmentSettings } from '../attachments/attachment-settings.js';
 import { z } from 'zod';
 import { DomainError } from '../lifecycle/errors.js';
 import { verifyIdentityToken } from '../auth/identity-token.js';
@@ -17,6 +18,8 @@ const siteSummary = (site: SiteRow, app: AppDeps) => ({
   texts: site.texts,
   /** Whether the portal can offer sign-in by email: this server sends email, and the site has it on. */
   emailSignIn: app.mail !== null && notificationsOf(site).enabled,
+  /** The largest file the site takes: the widget says "too large" before sending a byte. */
+  maxAttachmentBytes: attachmentSettings(site).maxBytes,
 });
 
 /** Where a sign-in returns: a page on one of the site's origins (or this server's); anything else is dropped. */

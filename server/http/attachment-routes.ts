@@ -17,6 +17,8 @@ import { newId } from '../store/ids.js';
 const HEAD_BYTES = 64 * 1024;
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { ATTACHMENT_TOO_LARGE: 413, ATTACHMENT_TYPE: 415, NOT_FOUND: 404, UNAUTHORIZED: 401, FORBIDDEN: 403, RATE_LIMITED: 429, VALIDATION: 400 };
 const HIDDEN = new Set(['spam', 'deleted']);
+/** A thumbnail is a preview: small, whatever the site allows for files. */
+const THUMBNAIL_MAX_BYTES = 1024 * 1024;
 
 class TooLarge extends Error {}
 
@@ -77,14 +79,26 @@ export function createAttachmentRoutes(deps: {
     if (!(await deps.takeUpload(ctx.ip))) return refuse(res, 'RATE_LIMITED', 'Too many uploads from this address; try again in a minute', {}, req);
     const name = cleanFileName(search.get('name'));
     if (!name) return refuse(res, 'VALIDATION', 'Give the file a name: POST /attachments?name=<file name>', { field: 'name' }, req);
-    const { maxBytes, allowedTypes } = attachmentSettings(caller.site);
+    const settings = attachmentSettings(caller.site);
+    const { allowedTypes } = settings;
+    let maxBytes = settings.maxBytes;
+    // ?thumbnailOf=<id>: a smaller copy of one of the caller's own images, not yet sent; it goes wherever that image goes.
+    const thumbnailOf = search.get('thumbnailOf');
+    if (thumbnailOf !== null) {
+      const parent = /^att_[A-Za-z0-9_-]{1,64}$/.test(thumbnailOf) ? await store.attachments.get(thumbnailOf) : null;
+      if (!parent || parent.siteId !== caller.site.id || parent.uploader !== uploaderOf(caller.actor) || parent.state !== 'pending') {
+        return refuse(res, 'NOT_FOUND', 'The image this is a thumbnail of was not found, or was already sent', { field: 'thumbnailOf' }, req);
+      }
+      if (!INLINE_TYPES.has(parent.contentType)) return refuse(res, 'VALIDATION', 'Only images have thumbnails', { field: 'thumbnailOf' }, req);
+      maxBytes = Math.min(maxBytes, THUMBNAIL_MAX_BYTES);
+    }
     const tooLarge = () => refuse(res, 'ATTACHMENT_TOO_LARGE', `Files can be at most ${maxBytes} bytes here`, { maxBytes }, req);
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > maxBytes) return tooLarge();
 
     const storage = files.current;
     const id = newId('att');
-    await store.attachments.begin({ id, siteId: caller.site.id, uploader: uploaderOf(caller.actor), name, storage: storage.kind, createdAt: now() });
+    await store.attachments.begin({ id, siteId: caller.site.id, uploader: uploaderOf(caller.actor), name, storage: storage.kind, createdAt: now(), thumbnailOf });
     const hash = createHash('sha256');
     const head: Buffer[] = [];
     let size = 0;
@@ -116,7 +130,8 @@ export function createAttachmentRoutes(deps: {
       return refuse(res, 'VALIDATION', 'The file is empty', { field: 'body' });
     }
     const type = await detectType(Buffer.concat(head), name);
-    if ('mismatch' in type || !allowedTypes.includes(type.contentType)) {
+    const accepted = (t: string) => (thumbnailOf === null ? allowedTypes.includes(t) : INLINE_TYPES.has(t));
+    if ('mismatch' in type || !accepted(type.contentType)) {
       await discard();
       return 'mismatch' in type
         ? refuse(res, 'ATTACHMENT_TYPE', `The file’s contents (${type.mismatch}) do not match its name`, { contentType: type.mismatch })

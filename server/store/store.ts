@@ -227,11 +227,11 @@ export interface EmailStore {
  */
 export interface AttachmentStore {
   /** Records an upload whose bytes are about to be written ('uploading': never usable, swept if never finished). */
-  begin(row: Pick<AttachmentRow, 'id' | 'siteId' | 'uploader' | 'name' | 'storage' | 'createdAt'>): Promise<void>;
+  begin(row: Pick<AttachmentRow, 'id' | 'siteId' | 'uploader' | 'name' | 'storage' | 'createdAt'> & { thumbnailOf?: string | null }): Promise<void>;
   /** The bytes are stored and their type is known: the upload may now be used. Null when it was swept meanwhile. */
   finish(id: string, file: Pick<AttachmentRow, 'size' | 'contentType' | 'sha256'>): Promise<AttachmentRow | null>;
   get(id: string): Promise<AttachmentRow | null>;
-  /** The files of these messages, in upload order. */
+  /** The files of these messages (thumbnails included), in upload order. */
   forMessages(messageIds: string[]): Promise<AttachmentRow[]>;
   /** Rows whose bytes must go: doomed ones, uploads unfinished since `staleBefore`, and ones unused since `unusedBefore`. */
   dueForDeletion(cutoffs: { staleBefore: number; unusedBefore: number }, limit: number): Promise<AttachmentRow[]>;

@@ -39,11 +39,15 @@ export async function buildTimeline(
 
   // Each link is signed for this viewer: a customer's works only for that customer, and only on public messages.
   const signedFor = audience === 'agent' ? 'a' : (`c:${customer?.id ?? ticket.customerId}` as const);
+  const link = (id: string) => (viewer.publicUrl ?? '') + signLink(viewer.site.secretKey, id, signedFor, viewer.now);
+  const rows = (await store.attachments.forMessages(messages.map((m) => m.id))).filter((row) => audience === 'agent' || !row.internal);
+  const thumbnails = new Map(rows.filter((row) => row.thumbnailOf).map((row) => [row.thumbnailOf!, row.id]));
   const filesOf = new Map<string, AttachmentItem[]>();
-  for (const row of await store.attachments.forMessages(messages.map((m) => m.id))) {
-    if (audience === 'customer' && row.internal) continue;
+  for (const row of rows) {
+    if (row.thumbnailOf) continue;
+    const thumbnail = thumbnails.get(row.id);
     const list = filesOf.get(row.messageId!) ?? [];
-    list.push(attachmentItem(row, (viewer.publicUrl ?? '') + signLink(viewer.site.secretKey, row.id, signedFor, viewer.now)));
+    list.push(attachmentItem(row, link(row.id), thumbnail ? link(thumbnail) : null));
     filesOf.set(row.messageId!, list);
   }
 

@@ -43,4 +43,19 @@ describe('files in the widget', () => {
     fireEvent.click(send);
     expect(await w.ui.findByRole('heading', { name: 'A program' })).toBeTruthy();
   });
+
+  it('says a file is too large before sending any of it, and offers no pointless retry', async () => {
+    const ada = await t.agent();
+    await ada.api.agent.site.update.mutate({ attachments: { maxBytes: 1024 } });
+    try {
+      w = mountWidget(t);
+      w.run('newTicket', { subject: 'Big', message: 'A big one' });
+      const input = (await w.ui.findByLabelText(/Attach files/)) as HTMLInputElement;
+      fireEvent.change(input, { target: { files: [file(new Uint8Array(3000), 'huge.png', 'image/png')] } });
+      expect(await w.ui.findByText(/This file is too large to send/)).toBeTruthy();
+      expect(w.ui.queryByRole('button', { name: 'Try again' })).toBeNull();
+    } finally {
+      await ada.api.agent.site.update.mutate({ attachments: { maxBytes: 10 * 1024 * 1024 } });
+    }
+  });
 });

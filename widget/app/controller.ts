@@ -548,7 +548,12 @@ export function createController(options: ControllerOptions) {
     confirmResolution: () => act((c, x) => c.tickets.confirmResolution({ ticketId: x.id }).then(announce('ticket:closed'))),
     /** Uploads one file (the upload code loads on first use); rejects with the refusal in the customer's words. */
     upload: (file: File, onProgress: (sent: number, total: number) => void) =>
-      withSession((c) => c.attachments.upload(file, file.name || 'file', { onProgress })).catch((error: unknown) =>
+      withSession(async (c) => {
+        // A browser cannot read the server's early "too large" while it is still sending: said here, before a byte goes.
+        await c.getToken();
+        if (file.size > (c.session.site?.maxAttachmentBytes ?? Infinity)) throw new CloseloopError('ATTACHMENT_TOO_LARGE', '', 413);
+        return c.attachments.upload(file, file.name || 'file', { onProgress, thumbnail: true });
+      }).catch((error: unknown) =>
         Promise.reject(error instanceof CloseloopError && /^ATTACHMENT|^RATE/.test(error.code) ? describe(error) : t.value('attachFailed')),
       ),
     rejectResolution: (message: string) => act((c, x) => c.tickets.rejectResolution({ ticketId: x.id, message })),

@@ -59,7 +59,10 @@ export function createPostgresAttachmentStore(deps: { transaction: <T>(fn: (q: Q
         .from(attachments)
         .where(and(eq(attachments.ticketId, ticketId), eq(attachments.state, 'used')));
       checkClaim(site, actor, ids, rows, Number(used?.bytes ?? 0));
-      await q.update(attachments).set({ state: 'used', ticketId, messageId: message.id, internal: message.internal }).where(inArray(attachments.id, ids));
+      const claimed = { state: 'used', ticketId, messageId: message.id, internal: message.internal };
+      await q.update(attachments).set(claimed).where(inArray(attachments.id, ids));
+      // Their thumbnails go with them.
+      await q.update(attachments).set(claimed).where(and(inArray(attachments.thumbnailOf, ids), eq(attachments.state, 'pending')));
     },
     /** Inside a purge's transaction: the ticket's files are marked for the sweeper, which deletes their bytes. */
     async doom(q: Q, ticketId: string) {

@@ -360,6 +360,7 @@ export const attachments = pgTable(
     ticketId: text('ticket_id'),
     messageId: text('message_id'),
     internal: boolean('internal').notNull().default(false),
+    thumbnailOf: text('thumbnail_of'),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
   },
   (t) => [index('attachments_state').on(t.state, t.createdAt), index('attachments_message').on(t.messageId), index('attachments_ticket').on(t.ticketId)],

@@ -364,6 +364,8 @@ export const attachments = sqliteTable(
     ticketId: text('ticket_id'),
     messageId: text('message_id'),
     internal: integer('internal', { mode: 'boolean' }).notNull().default(false),
+    // A smaller copy of an image for the thread: it goes wherever its original goes.
+    thumbnailOf: text('thumbnail_of'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('attachments_state').on(t.state, t.createdAt), index('attachments_message').on(t.messageId), index('attachments_ticket').on(t.ticketId)],

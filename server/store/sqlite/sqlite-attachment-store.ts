@@ -57,7 +57,10 @@ export function createSqliteAttachmentStore(db: Db, immediate: <T>(fn: () => T) 
         .where(and(eq(attachments.ticketId, ticketId), eq(attachments.state, 'used')))
         .get();
       checkClaim(site, actor, ids, rows, Number(used?.bytes ?? 0));
-      db.update(attachments).set({ state: 'used', ticketId, messageId: message.id, internal: message.internal }).where(inArray(attachments.id, ids)).run();
+      const claimed = { state: 'used', ticketId, messageId: message.id, internal: message.internal };
+      db.update(attachments).set(claimed).where(inArray(attachments.id, ids)).run();
+      // Their thumbnails go with them.
+      db.update(attachments).set(claimed).where(and(inArray(attachments.thumbnailOf, ids), eq(attachments.state, 'pending'))).run();
     },
     /** Inside a purge's transaction: the ticket's files are marked for the sweeper, which deletes their bytes. */
     doom(ticketId: string) {

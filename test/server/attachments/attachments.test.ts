@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { PDF, PNG } from '../../helpers/sample-files.js';
+import { gradientPng, PDF, PNG } from '../../helpers/sample-files.js';
 import { DAY, errorCode, useTestServer, type TestServer } from '../../helpers/test-server.js';
 
 
@@ -213,6 +213,31 @@ describe('attachments', () => {
     // Refused writes change nothing: the files are still the customer's to send.
     await ann.api.tickets.reply.mutate({ ticketId: ticket.id, message: 'last', attachmentIds: [ids[2]!] });
     await ada.api.agent.site.update.mutate({ attachments: { maxFiles: 10, maxBytesPerTicket: 100 * 1024 * 1024 } });
+  });
+
+  it('keeps a thumbnail with its image: shown to whoever sees the image, only for one’s own unsent image', async () => {
+    const ann = await t.customer();
+    const bob = await t.customer();
+    const photo = await upload(ann.headers(), gradientPng(1200, 800), 'photo.png');
+    const path = (of: string) => `${new URLSearchParams({ name: 'preview.png', thumbnailOf: of })}`;
+    const thumb = async (headers: Record<string, string>, of: string, body: Buffer) => {
+      const res = await fetch(`${t.url}/attachments?${path(of)}`, { method: 'POST', headers, body });
+      return { status: res.status, body: (await res.json()) as { id?: string; error?: { code: string } } };
+    };
+    expect((await thumb(bob.headers(), photo.body.id as string, gradientPng(60, 40))).body.error?.code).toBe('NOT_FOUND');
+    expect((await thumb(ann.headers(), photo.body.id as string, PDF)).body.error?.code).toBe('ATTACHMENT_TYPE');
+    const small = await thumb(ann.headers(), photo.body.id as string, gradientPng(60, 40));
+    expect(small.status).toBe(201);
+
+    const ticket = await ann.api.tickets.create.mutate({ subject: 'Photo', message: 'Look', attachmentIds: [photo.body.id as string] });
+    const [file, ...rest] = (await ann.api.tickets.get.query({ ticketId: ticket.id })).timeline.flatMap((i) => (i.kind === 'message' ? i.attachments : []));
+    expect(rest).toEqual([]);
+    expect(file!.thumbnailUrl).toContain(small.body.id);
+    const preview = await download(file!.thumbnailUrl!);
+    expect(preview.bytes.equals(gradientPng(60, 40))).toBe(true);
+    // Sent with its image: it cannot be a thumbnail of another, nor be sent on its own.
+    expect(await errorCode(ann.api.tickets.reply.mutate({ ticketId: ticket.id, message: 'again', attachmentIds: [small.body.id!] }))).toBe('NOT_FOUND');
+    expect((await thumb(ann.headers(), photo.body.id as string, gradientPng(60, 40))).body.error?.code).toBe('NOT_FOUND');
   });
 
   it('answers bad uploads in words: no session, no name, an empty file, a secret key from a browser', async () => {

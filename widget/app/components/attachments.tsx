@@ -79,9 +79,12 @@ export function AttachmentTray({ c, a }: { c: Controller; a: Attachments }) {
               {f.error ? (
                 <span role="alert">
                   {f.error}{' '}
-                  <button type="button" class="link" onClick={() => a.retry(f)}>
-                    {t('retry')}
-                  </button>
+                  {/* Only a failed transfer is worth another try; a refused file would be refused again. */}
+                  {f.error === t('attachFailed') && (
+                    <button type="button" class="link" onClick={() => a.retry(f)}>
+                      {t('retry')}
+                    </button>
+                  )}
                 </span>
               ) : (
                 !f.id && <progress max={f.file.size} value={f.sent} aria-label={f.file.name} />

@@ -53,7 +53,7 @@ export function Thread({ c, items }: { c: Controller; items: TimelineItem[] }) {
                     {item.attachments.map((f) => (
                       <li key={f.id}>
                         <a href={f.url} target="_blank" rel="noopener noreferrer">
-                          {/^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(f.contentType) ? <img src={f.url} alt={f.name} loading="lazy" /> : `${f.name} (${fileSize(f.size)})`}
+                          {/^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(f.contentType) ? <img src={f.thumbnailUrl ?? f.url} alt={f.name} loading="lazy" /> : `${f.name} (${fileSize(f.size)})`}
                         </a>
                       </li>
                     ))}
