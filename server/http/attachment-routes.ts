@@ -9,13 +9,14 @@ import { attachmentSettings, INLINE_TYPES } from '../attachments/attachment-sett
 import type { AttachmentStorages } from '../attachments/attachment-storages.js';
 import { uploaderOf } from '../attachments/attachment-claims.js';
 import { detectType } from '../attachments/file-types.js';
+import type { ScanVerdict } from '../attachments/scan-command.js';
 import { verifyLink } from '../attachments/signed-links.js';
 import { DomainError, type ErrorCode } from '../lifecycle/errors.js';
 import { newId } from '../store/ids.js';
 
 /** Enough of a file's start for its type to show (file-type reads at most this much for the formats allowed here). */
 const HEAD_BYTES = 64 * 1024;
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { ATTACHMENT_TOO_LARGE: 413, ATTACHMENT_TYPE: 415, NOT_FOUND: 404, UNAUTHORIZED: 401, FORBIDDEN: 403, RATE_LIMITED: 429, VALIDATION: 400 };
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { ATTACHMENT_TOO_LARGE: 413, ATTACHMENT_TYPE: 415, ATTACHMENT_REJECTED: 422, ATTACHMENT_UNCHECKED: 503, NOT_FOUND: 404, UNAUTHORIZED: 401, FORBIDDEN: 403, RATE_LIMITED: 429, VALIDATION: 400 };
 const HIDDEN = new Set(['spam', 'deleted']);
 /** A thumbnail is a preview: small, whatever the site allows for files. */
 const THUMBNAIL_MAX_BYTES = 1024 * 1024;
@@ -62,6 +63,8 @@ export function createAttachmentRoutes(deps: {
   files: AttachmentStorages;
   now: () => number;
   contextOf: (req: http.IncomingMessage) => Context;
+  /** Checks a file before it is released (a virus scanner); none: every file is released. */
+  scan?: ((bytes: AsyncIterable<Uint8Array>) => Promise<ScanVerdict>) | undefined;
   takeUpload: (ip: string) => Promise<boolean>;
 }) {
   const { files, now } = deps;
@@ -136,6 +139,16 @@ export function createAttachmentRoutes(deps: {
       return 'mismatch' in type
         ? refuse(res, 'ATTACHMENT_TYPE', `The file’s contents (${type.mismatch}) do not match its name`, { contentType: type.mismatch })
         : refuse(res, 'ATTACHMENT_TYPE', `Files of type ${type.contentType} are not accepted here`, { contentType: type.contentType, allowedTypes });
+    }
+    if (deps.scan) {
+      const bytes = await storage.read(id);
+      const verdict = bytes ? await deps.scan(bytes) : 'failed';
+      if (verdict !== 'clean') {
+        await discard();
+        return verdict === 'infected'
+          ? refuse(res, 'ATTACHMENT_REJECTED', 'The virus check refused this file')
+          : refuse(res, 'ATTACHMENT_UNCHECKED', 'The file could not be checked for viruses; try again later');
+      }
     }
     const row = await store.attachments.finish(id, { size, contentType: type.contentType, sha256: hash.digest('hex') });
     if (!row) throw new Error(`upload ${id} vanished before it was finished`);

@@ -23,6 +23,7 @@ import { createMailWorker, type MailTransport } from '../mail/mail-worker.js';
 import { startInboundSmtp } from '../mail/inbound-smtp.js';
 import { attachmentStorages, type AttachmentStorageOptions } from '../attachments/attachment-storages.js';
 import { createAttachmentRoutes } from './attachment-routes.js';
+import { scanCommand } from '../attachments/scan-command.js';
 
 export interface ServerOptions {
   /** A SQLite file path (created and migrated when missing), or an open store. */
@@ -55,7 +56,10 @@ export interface ServerOptions {
   /** The API's public address, for links in answers (attachments). Default: CLOSELOOP_PUBLIC_URL, else the address each request came to. */
   publicUrl?: string;
   /** Where attachments' bytes go: by default a folder beside the SQLite file, or the database itself for PostgreSQL. */
-  attachments?: AttachmentStorageOptions;
+  attachments?: AttachmentStorageOptions & {
+    /** A command that checks each upload before release, the file on its stdin, answering as `clamdscan -` does (0 clean, 1 infected). Default: CLOSELOOP_ATTACHMENTS_SCAN. */
+    scan?: string | undefined;
+  };
   /** Where unexpected errors are reported; they never reach clients. */
   logError?: (message: string, error: unknown) => void;
 }
@@ -194,7 +198,8 @@ export function createServer(options: ServerOptions) {
   });
 
   const widgetFiles = createWidgetFiles();
-  const attachmentRoutes = createAttachmentRoutes({ files, now, contextOf: (req) => contextOf(req, null), takeUpload: (ip) => uploads.take(ip) });
+  const scan = options.attachments?.scan ?? process.env.CLOSELOOP_ATTACHMENTS_SCAN;
+  const attachmentRoutes = createAttachmentRoutes({ files, now, contextOf: (req) => contextOf(req, null), takeUpload: (ip) => uploads.take(ip), scan: scan ? scanCommand(scan) : undefined });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = req.url ?? '/';

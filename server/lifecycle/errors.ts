@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'ATTACHMENT_TOO_LARGE'
   | 'ATTACHMENT_TYPE'
   | 'ATTACHMENT_LIMIT'
+  | 'ATTACHMENT_REJECTED'
+  | 'ATTACHMENT_UNCHECKED'
   | 'INTERNAL';
 
 /** A refusal the domain understands; it knows nothing of HTTP or tRPC. */

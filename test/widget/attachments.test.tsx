@@ -34,7 +34,7 @@ describe('files in the widget', () => {
     w.run('newTicket', { subject: 'A program', message: 'Keep this text' });
     const input = (await w.ui.findByLabelText(/Attach files/)) as HTMLInputElement;
     fireEvent.change(input, { target: { files: [file(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...new Array(120).fill(0)]), 'tool.png', 'image/png')] } });
-    expect(await w.ui.findByText(/This kind of file cannot be sent here/)).toBeTruthy();
+    expect(await w.ui.findByText(/This file cannot be sent here/)).toBeTruthy();
     const send = w.ui.getByRole('button', { name: 'Send' }) as HTMLButtonElement;
     expect(send.disabled).toBe(true);
     expect((w.ui.getByLabelText(/Message/) as HTMLTextAreaElement).value).toBe('Keep this text');

@@ -55,6 +55,7 @@ const ERROR_TEXT: Record<string, keyof Messages> = {
   ATTACHMENT_TOO_LARGE: 'attachTooBig',
   ATTACHMENT_TYPE: 'attachType',
   ATTACHMENT_LIMIT: 'attachLimit',
+  ATTACHMENT_REJECTED: 'attachType',
 };
 
 const FIELD_NAME = /^[\w.-]{1,40}$/;
@@ -554,7 +555,7 @@ export function createController(options: ControllerOptions) {
         if (file.size > (c.session.site?.maxAttachmentBytes ?? Infinity)) throw new CloseloopError('ATTACHMENT_TOO_LARGE', '', 413);
         return c.attachments.upload(file, file.name || 'file', { onProgress, thumbnail: true });
       }).catch((error: unknown) =>
-        Promise.reject(error instanceof CloseloopError && /^ATTACHMENT|^RATE/.test(error.code) ? describe(error) : t.value('attachFailed')),
+        Promise.reject(error instanceof CloseloopError && /^ATTACHMENT_(?!UNCHECKED)|^RATE/.test(error.code) ? describe(error) : t.value('attachFailed')),
       ),
     rejectResolution: (message: string) => act((c, x) => c.tickets.rejectResolution({ ticketId: x.id, message })),
     reopen: (reason: string) =>

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { gradientPng, PDF, PNG } from '../../helpers/sample-files.js';
+import { rawCount } from '../../helpers/raw-database.js';
 import { DAY, errorCode, useTestServer, type TestServer } from '../../helpers/test-server.js';
 
 
@@ -75,6 +76,8 @@ describe('attachments', () => {
     }
     const stranger = await t.customer({ siteKey: other.siteKey });
     expect(await errorCode(stranger.api.tickets.get.query({ ticketId: ticket.id }))).toBe('NOT_FOUND');
+    const elsewhere = await upload(ann.headers(), PNG, 'mine.png');
+    expect(await errorCode(stranger.api.tickets.create.mutate({ subject: 'Taken', message: 'x', attachmentIds: [elsewhere.body.id as string] }))).toBe('NOT_FOUND');
 
     t.clock.advance(31 * 60_000);
     expect((await download(file.url)).status).toBe(404);
@@ -251,6 +254,35 @@ describe('attachments', () => {
     for (const c of cases) {
       const res = await upload(c.headers, c.body, c.name);
       expect([res.status, res.body.error?.code]).toEqual([c.status, c.code]);
+    }
+  });
+});
+
+describe('attachments behind a virus check', () => {
+  // A real command in the place of `clamdscan -`: the file on stdin, 1 for the EICAR test signature.
+  const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+  const scanners = {
+    checks: `grep -q 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE' && exit 1 || exit 0`,
+    broken: 'cat > /dev/null; exit 2',
+  };
+  let t: TestServer;
+  let broken: TestServer;
+  useTestServer((server) => (t = server), { attachments: { scan: scanners.checks } });
+  useTestServer((server) => (broken = server), { attachments: { scan: scanners.broken } });
+
+  const post = async (server: TestServer, headers: Record<string, string>, body: Buffer, name: string) => {
+    const res = await fetch(`${server.url}/attachments?name=${name}`, { method: 'POST', headers, body });
+    return { status: res.status, error: ((await res.json()) as { error?: { code: string } }).error };
+  };
+
+  it('releases what the scanner passes, refuses what it flags, and keeps nothing it could not check', async () => {
+    const ann = await t.customer();
+    expect((await post(t, ann.headers(), PNG, 'fine.png')).status).toBe(201);
+    expect(await post(t, ann.headers(), Buffer.from(EICAR), 'eicar.txt')).toEqual({ status: 422, error: expect.objectContaining({ code: 'ATTACHMENT_REJECTED' }) });
+    const bob = await broken.customer();
+    expect(await post(broken, bob.headers(), PNG, 'fine.png')).toEqual({ status: 503, error: expect.objectContaining({ code: 'ATTACHMENT_UNCHECKED' }) });
+    for (const server of [t, broken]) {
+      expect(await rawCount(server, "select count(*) n from attachments where state <> 'pending'")).toBe(0);
     }
   });
 });

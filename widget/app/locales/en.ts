@@ -38,7 +38,7 @@ export const en = {
   attach: 'Attach files',
   removeFile: 'Remove {name}',
   attachTooBig: 'This file is too large to send.',
-  attachType: 'This kind of file cannot be sent here.',
+  attachType: 'This file cannot be sent here.',
   attachFailed: 'The upload failed.',
   attachLimit: 'Too many files for one message.',
   subject: 'Subject',

@@ -39,7 +39,7 @@ export const et: Messages = {
   attach: 'Lisa failid',
   removeFile: 'Eemalda {name}',
   attachTooBig: 'See fail on saatmiseks liiga suur.',
-  attachType: 'Sellist faili siin saata ei saa.',
+  attachType: 'Seda faili siin saata ei saa.',
   attachFailed: 'Üleslaadimine ebaõnnestus.',
   attachLimit: 'Ühe sõnumiga on liiga palju faile.',
   subject: 'Teema',

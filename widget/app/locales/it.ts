@@ -39,7 +39,7 @@ export const it: Messages = {
   attach: 'Allega file',
   removeFile: 'Rimuovi {name}',
   attachTooBig: 'Questo file è troppo grande da inviare.',
-  attachType: 'Questo tipo di file non si può inviare qui.',
+  attachType: 'Questo file non si può inviare qui.',
   attachFailed: 'Il caricamento non è riuscito.',
   attachLimit: 'Troppi file per un solo messaggio.',
   subject: 'Oggetto',
