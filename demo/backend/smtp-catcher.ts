@@ -56,6 +56,9 @@ export async function startSmtpCatcher(port = 0, host = '127.0.0.1') {
       });
     },
   });
+  // A sender that drops its connection mid-session (a server killed with kill -9, say) is
+  // routine for a catcher: smtp-server reports it as an 'error', which unheard would crash.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(port, host, () => resolve());

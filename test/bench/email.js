@@ -26,6 +26,7 @@ async function sink() {
       });
     },
   });
+  server.on('error', () => undefined);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `smtp://127.0.0.1:${server.server.address().port}`, accepted, close: () => new Promise((resolve) => server.close(resolve)) };
 }
