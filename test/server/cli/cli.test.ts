@@ -1,12 +1,14 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshPostgresDatabase, SKIP_POSTGRES } from '../../helpers/postgres.js';
 import { rawRows } from '../../helpers/raw-database.js';
+import { attachmentStorages } from '../../../server/attachments/attachment-storages.js';
+import { openStore } from '../../../server/store/open-store.js';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../../bin/closeloop.js');
@@ -77,6 +79,24 @@ describe('the closeloop command', () => {
   it('migrates and sweeps, saying what it did', async () => {
     expect((await closeloop(['migrate', '--db', db])).stdout).toContain('up to date');
     expect((await closeloop(['sweep', '--db', db])).stdout).toBe('sweep: 0 tickets changed\n');
+  });
+
+  it('sweeps the uploads nobody used, bytes and all, from the folder beside the database', async () => {
+    const store = openStore({ db });
+    await store.ready();
+    const [site] = await store.listSites();
+    const files = attachmentStorages(store);
+    const dayAgo = Date.now() - 25 * 3_600_000;
+    await store.attachments.begin({ id: 'att_forgotten', siteId: site!.id, uploader: 'customer:c1', name: 'a.png', storage: 'folder', createdAt: dayAgo });
+    await files.current.write('att_forgotten', (async function* () {
+      yield Buffer.from('bytes nobody sent');
+    })());
+    await store.attachments.finish('att_forgotten', { size: 17, contentType: 'image/png', sha256: null });
+    await store.close();
+    expect(existsSync(join(dirname(db), 'attachments', 'att_forgotten'))).toBe(true);
+    expect((await closeloop(['sweep', '--db', db])).code).toBe(0);
+    expect(existsSync(join(dirname(db), 'attachments', 'att_forgotten'))).toBe(false);
+    expect(await rawRows({ database: { db } }, "select id from attachments where id = 'att_forgotten'")).toEqual([]);
   });
 
   it('refuses unknown flags, bad values and an unopenable database with one clear line and exit 1', async () => {
