@@ -42,7 +42,6 @@ function refuse(res: http.ServerResponse, code: ErrorCode, message: string, deta
 /** A file name fit to keep and to show: no folders, no control characters, at most 200 characters. */
 export function cleanFileName(raw: string | null) {
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   const name = base.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, 200);
   return name === '' || name === '.' || name === '..' ? null : name;
 }

@@ -233,9 +233,13 @@ export interface AttachmentStore {
   get(id: string): Promise<AttachmentRow | null>;
   /** The files of these messages (thumbnails included), in upload order. */
   forMessages(messageIds: string[]): Promise<AttachmentRow[]>;
-  /** Rows whose bytes must go: doomed ones, uploads unfinished since `staleBefore`, and ones unused since `unusedBefore`. */
+  /**
+   * Takes up to `limit` rows whose bytes must go — doomed ones, uploads unfinished since
+   * `staleBefore`, and ones unused since `unusedBefore` — marking them doomed first, so a
+   * message can no longer claim one while its bytes are being deleted.
+   */
   dueForDeletion(cutoffs: { staleBefore: number; unusedBefore: number }, limit: number): Promise<AttachmentRow[]>;
-  /** Forgets rows whose bytes are gone. */
+  /** Forgets rows whose bytes are gone (never one a message has taken). */
   remove(ids: string[]): Promise<void>;
   /** The database storage's pieces of a file (see attachments/database-storage.ts). */
   writePiece(id: string, part: number, data: Buffer): Promise<void>;

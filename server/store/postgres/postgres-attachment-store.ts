@@ -3,47 +3,49 @@
  * inside its transaction: the uploads are locked (`FOR UPDATE`), so two messages racing
  * for one upload take turns and the second finds it used.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { dueForDeletion } from '../attachment-rows.js';
 import { checkClaim } from '../../attachments/attachment-claims.js';
 import type { ActorRef, AttachmentStore, SiteRow } from '../store.js';
 import type { Q } from './postgres-store.js';
 import { attachmentChunks, attachments } from './schema.js';
 
-export function createPostgresAttachmentStore(deps: { transaction: <T>(fn: (q: Q) => Promise<T>) => Promise<T>; read: <T>(fn: (q: Q) => Promise<T>) => Promise<T> }) {
-  const { transaction, read } = deps;
+export function createPostgresAttachmentStore(deps: {
+  transaction: <T>(fn: (q: Q) => Promise<T>) => Promise<T>;
+  /** One statement on the pool, outside any transaction (the store's `read`): each of these writes is one statement. */
+  single: <T>(fn: (q: Q) => Promise<T>) => Promise<T>;
+}) {
+  const { transaction, single } = deps;
 
   const store: AttachmentStore = {
     begin: (row) =>
-      read(async (q) => {
+      single(async (q) => {
         await q.insert(attachments).values({ ...row, state: 'uploading', size: 0, contentType: 'application/octet-stream' });
       }),
     finish: (id, file) =>
-      read(async (q) => (await q.update(attachments).set({ ...file, state: 'pending' }).where(and(eq(attachments.id, id), eq(attachments.state, 'uploading'))).returning())[0] ?? null),
-    get: (id) => read(async (q) => (await q.select().from(attachments).where(eq(attachments.id, id)))[0] ?? null),
+      single(async (q) => (await q.update(attachments).set({ ...file, state: 'pending' }).where(and(eq(attachments.id, id), eq(attachments.state, 'uploading'))).returning())[0] ?? null),
+    get: (id) => single(async (q) => (await q.select().from(attachments).where(eq(attachments.id, id)))[0] ?? null),
     forMessages: (ids) =>
       ids.length === 0
         ? Promise.resolve([])
-        : read((q) => q.select().from(attachments).where(and(inArray(attachments.messageId, ids), eq(attachments.state, 'used'))).orderBy(asc(attachments.createdAt), asc(attachments.id))),
+        : single((q) => q.select().from(attachments).where(and(inArray(attachments.messageId, ids), eq(attachments.state, 'used'))).orderBy(asc(attachments.createdAt), asc(attachments.id))),
+    // SKIP LOCKED: rows a message is claiming right now are left for the next sweep, and servers sweeping at once take different rows.
     dueForDeletion: (cutoffs, limit) =>
-      read((q) =>
-        q
-          .select()
-          .from(attachments)
-          .where(dueForDeletion(attachments, cutoffs))
-          .limit(limit),
-      ),
+      single((q) => {
+        const due = q.select({ id: attachments.id }).from(attachments).where(dueForDeletion(attachments, cutoffs)).limit(limit).for('update', { skipLocked: true });
+        return q.update(attachments).set({ state: 'doomed' }).where(inArray(attachments.id, due)).returning();
+      }),
     remove: async (ids) => {
-      if (ids.length > 0) await transaction((q) => q.delete(attachments).where(inArray(attachments.id, ids)));
+      if (ids.length > 0) await transaction((q) => q.delete(attachments).where(and(inArray(attachments.id, ids), ne(attachments.state, 'used'))));
     },
     writePiece: (id, part, data) =>
-      read(async (q) => {
+      single(async (q) => {
         await q.insert(attachmentChunks).values({ attachmentId: id, part, data });
       }),
     readPiece: (id, part) =>
-      read(async (q) => (await q.select({ data: attachmentChunks.data }).from(attachmentChunks).where(and(eq(attachmentChunks.attachmentId, id), eq(attachmentChunks.part, part))))[0]?.data ?? null),
+      single(async (q) => (await q.select({ data: attachmentChunks.data }).from(attachmentChunks).where(and(eq(attachmentChunks.attachmentId, id), eq(attachmentChunks.part, part))))[0]?.data ?? null),
     deletePieces: (id) =>
-      read(async (q) => {
+      single(async (q) => {
         await q.delete(attachmentChunks).where(eq(attachmentChunks.attachmentId, id));
       }),
   };

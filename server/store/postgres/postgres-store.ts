@@ -129,7 +129,7 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
     return seen.get(siteId)!;
   };
 
-  const files = createPostgresAttachmentStore({ transaction, read });
+  const files = createPostgresAttachmentStore({ transaction, single: read });
 
   const emails = createPostgresEmailStore({
     transaction,

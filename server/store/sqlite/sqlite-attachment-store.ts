@@ -2,7 +2,7 @@
  * The SQLite rows behind `Store['attachments']`, and the claim a message write makes
  * (run inside the caller's transaction: better-sqlite3 has one connection).
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { dueForDeletion } from '../attachment-rows.js';
 import { checkClaim } from '../../attachments/attachment-claims.js';
 import type { ActorRef, AttachmentStore, SiteRow } from '../store.js';
@@ -27,14 +27,13 @@ export function createSqliteAttachmentStore(db: Db, immediate: <T>(fn: () => T) 
     forMessages: async (ids) =>
       ids.length === 0 ? [] : db.select().from(attachments).where(and(inArray(attachments.messageId, ids), eq(attachments.state, 'used'))).orderBy(asc(attachments.createdAt), asc(attachments.id)).all(),
     dueForDeletion: async (cutoffs, limit) =>
-      db
-        .select()
-        .from(attachments)
-        .where(dueForDeletion(attachments, cutoffs))
-        .limit(limit)
-        .all(),
+      immediate(() => {
+        const due = db.select({ id: attachments.id }).from(attachments).where(dueForDeletion(attachments, cutoffs)).limit(limit).all();
+        if (due.length === 0) return [];
+        return db.update(attachments).set({ state: 'doomed' }).where(inArray(attachments.id, due.map((d) => d.id))).returning().all();
+      }),
     remove: async (ids) => {
-      if (ids.length > 0) await immediate(() => db.delete(attachments).where(inArray(attachments.id, ids)).run());
+      if (ids.length > 0) await immediate(() => db.delete(attachments).where(and(inArray(attachments.id, ids), ne(attachments.state, 'used'))).run());
     },
     writePiece: async (id, part, data) => {
       db.insert(attachmentChunks).values({ attachmentId: id, part, data }).run();

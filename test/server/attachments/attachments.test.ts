@@ -243,6 +243,23 @@ describe('attachments', () => {
     expect((await thumb(ann.headers(), photo.body.id as string, gradientPng(60, 40))).body.error?.code).toBe('NOT_FOUND');
   });
 
+  it('never deletes a file a message has taken, and no message takes one being deleted', async () => {
+    const ann = await t.customer();
+    const ticket = await ann.api.tickets.create.mutate({ subject: 'At the wire', message: 'x' });
+    const [late, sent] = await Promise.all([upload(ann.headers(), PNG, 'late.png'), upload(ann.headers(), PNG, 'sent.png')]);
+    t.clock.advance(DAY + 1);
+    await ann.api.tickets.reply.mutate({ ticketId: ticket.id, message: 'just in time', attachmentIds: [sent.body.id as string] });
+    // A sweep picks the day-old upload nobody sent; the one just sent is not its to take.
+    const due = await t.store.attachments.dueForDeletion({ staleBefore: t.clock.now(), unusedBefore: t.clock.now() - DAY }, 100);
+    expect(due.map((r) => r.id)).toContain(late.body.id);
+    expect(due.map((r) => r.id)).not.toContain(sent.body.id);
+    // Once picked, it can no longer go with a message, however the two interleave.
+    expect(await errorCode(ann.api.tickets.reply.mutate({ ticketId: ticket.id, message: 'too late', attachmentIds: [late.body.id as string] }))).toBe('NOT_FOUND');
+    await t.store.attachments.remove([late.body.id as string, sent.body.id as string]);
+    expect(await t.store.attachments.get(sent.body.id as string)).toMatchObject({ state: 'used' });
+    expect(await t.store.attachments.get(late.body.id as string)).toBeNull();
+  });
+
   it('answers bad uploads in words: no session, no name, an empty file, a secret key from a browser', async () => {
     const ann = await t.customer();
     const cases: { headers: Record<string, string>; name: string; body: Buffer; status: number; code: string }[] = [
