@@ -21,11 +21,17 @@ const TEXT_BY_EXTENSION: Record<string, string> = {
   html: 'text/html',
   htm: 'text/html',
   xml: 'application/xml',
-  js: 'text/javascript',
-  mjs: 'text/javascript',
 };
 
-const extensionOf = (name: string) => /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? '';
+/**
+ * Names a desktop runs as a program when opened. Many are plain text inside (a .bat, a
+ * .ps1, a .js), so their bytes pass as text: the name alone refuses them.
+ */
+const PROGRAMS = new Set(
+  'exe com scr pif bat cmd ps1 psm1 vbs vbe js jse mjs wsf wsh hta msi msp jar lnk reg cpl msc scf inf dll sys app command sh desktop url appref-ms application gadget iso img vhd'.split(' '),
+);
+
+const extensionOf = (name: string) => /\.([a-z0-9-]+)$/i.exec(name)?.[1]?.toLowerCase() ?? '';
 
 function looksLikeText(head: Uint8Array) {
   if (head.includes(0)) return false;
@@ -45,8 +51,9 @@ const MARKUP = /<\s*(svg|html|script|!doctype|iframe|object|embed)\b/i;
  * The type of a file, read from its first bytes (never from the client's header), or
  * `mismatch` when the name claims a type the bytes are not.
  */
-export async function detectType(head: Uint8Array, name: string): Promise<{ contentType: string } | { mismatch: string }> {
+export async function detectType(head: Uint8Array, name: string): Promise<{ contentType: string } | { mismatch: string } | { program: string }> {
   const extension = extensionOf(name);
+  if (PROGRAMS.has(extension)) return { program: extension };
   const found = await fileTypeFromBuffer(head).catch(() => undefined);
   if (found) {
     const claimed = CLAIMED[extension];

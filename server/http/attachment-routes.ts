@@ -132,6 +132,10 @@ export function createAttachmentRoutes(deps: {
       return refuse(res, 'VALIDATION', 'The file is empty', { field: 'body' });
     }
     const type = await detectType(Buffer.concat(head), name);
+    if ('program' in type) {
+      await discard();
+      return refuse(res, 'ATTACHMENT_TYPE', `Files named .${type.program} can run as programs, and are not accepted`, { extension: type.program });
+    }
     const accepted = (t: string) => (thumbnailOf === null ? allowedTypes.includes(t) : INLINE_TYPES.has(t));
     if ('mismatch' in type || !accepted(type.contentType)) {
       await discard();

@@ -113,6 +113,11 @@ describe('attachments', () => {
     const plain = await upload(ann.headers(), program, 'tool');
     expect(plain.status).toBe(415);
     expect(plain.body.error!.code).toBe('ATTACHMENT_TYPE');
+    // Plain text inside, a program by name: a double-click runs it.
+    for (const name of ['run.bat', 'update.ps1', 'invoice\u202Efdp.exe', 'setup.js']) {
+      const script = await upload(ann.headers(), Buffer.from('del /q C:\\*\r\n'), name);
+      expect([name, script.status, script.body.error?.code]).toEqual([name, 415, 'ATTACHMENT_TYPE']);
+    }
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>');
     expect((await upload(ann.headers(), svg, 'logo.svg')).status).toBe(415);
 
