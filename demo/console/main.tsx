@@ -3,6 +3,8 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 // The widget's own: text shown as text, http(s) links clickable, nothing else.
 import { MessageText } from '../../widget/app/components/message-text.js';
+import { fileSize } from '../../widget/app/format.js';
+import type { Outputs, UploadedAttachment } from '../../sdk/index.js';
 
 interface Ticket {
   id: string;
@@ -24,14 +26,8 @@ interface Email {
   createdAt: string;
   sentAt: string | null;
 }
-interface Attachment {
-  id: string;
-  name: string;
-  size: number;
-  contentType: string;
-  url: string;
-  thumbnailUrl: string | null;
-}
+/** A file in the thread, as the agent API answers it. */
+type Attachment = Extract<Outputs['agent']['tickets']['get']['timeline'][number], { kind: 'message' }>['attachments'][number];
 type Item =
   | { kind: 'message'; id: string; at: string; author: { kind: string; name: string | null }; body: string; internal: boolean; attachments: Attachment[] }
   | { kind: 'event'; id: number; at: string; type: string; from: string | null; to: string; actor: { kind: string; name: string | null } };
@@ -52,7 +48,6 @@ const FILTERS: [string, string[] | undefined][] = [
 ];
 const time = (iso: string) => new Date(iso).toLocaleString();
 const RASTER = /^image\/(png|jpeg|gif|webp|avif|bmp)$/;
-const size = (n: number) => (n < 1024 ? `${n} B` : n < 1048576 ? `${Math.round(n / 1024)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 
 /** A message's files: images as previews, the rest as links with their size. */
 function Files({ files }: { files: Attachment[] }) {
@@ -62,7 +57,7 @@ function Files({ files }: { files: Attachment[] }) {
       {files.map((f) => (
         <li key={f.id}>
           <a href={f.url} target="_blank" rel="noopener noreferrer">
-            {RASTER.test(f.contentType) ? <img src={f.thumbnailUrl ?? f.url} alt={f.name} loading="lazy" /> : `${f.name} (${size(f.size)})`}
+            {RASTER.test(f.contentType) ? <img src={f.thumbnailUrl ?? f.url} alt={f.name} loading="lazy" /> : `${f.name} (${fileSize(f.size)})`}
           </a>
         </li>
       ))}
@@ -71,9 +66,9 @@ function Files({ files }: { files: Attachment[] }) {
 }
 
 /** Sends a file to the console's backend, which uploads it as the agent. */
-async function upload(file: File): Promise<Attachment> {
+async function upload(file: File): Promise<UploadedAttachment> {
   const res = await fetch(`/console/api/upload?${new URLSearchParams({ name: file.name })}`, { method: 'POST', body: file });
-  const body = (await res.json()) as Attachment & { error?: { message: string } };
+  const body = (await res.json()) as UploadedAttachment & { error?: { message: string } };
   if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
   return body;
 }
