@@ -46,6 +46,16 @@ export interface AgentClient {
     close: TicketCall<'close'>;
     assign: TicketCall<'assign'>;
     setPriority: TicketCall<'setPriority'>;
+    /** One of the site's topics, or null for none. */
+    setTopic: TicketCall<'setTopic'>;
+    /** Free tags (lower case, one word each); replaces the ticket's tags. */
+    setTags: TicketCall<'setTags'>;
+    /**
+     * "To solve": the most urgent new or open ticket that is unassigned or already this
+     * agent's (nearest due target, then the longest wait), assigned to the agent at once;
+     * null when there is none. Needs `agentId` (or `as(agentId)`).
+     */
+    next(): Promise<TicketsOut['next']>;
     markSpam: TicketCall<'markSpam'>;
     unspam: TicketCall<'unspam'>;
     delete: TicketCall<'delete'>;
@@ -66,6 +76,10 @@ export interface AgentClient {
     delete: Call<AgentIn['webhooks']['delete'], AgentOut['webhooks']['delete']>;
     rotateSecret: Call<AgentIn['webhooks']['rotateSecret'], AgentOut['webhooks']['rotateSecret']>;
     deliveries(input?: AgentIn['webhooks']['deliveries']): Promise<AgentOut['webhooks']['deliveries']>;
+  };
+  metrics: {
+    /** Lifecycle figures for a range (`from` included, `to` not), in total and per group; see the README's "Metrics". */
+    summary: Call<Omit<AgentIn['metrics']['summary'], 'from' | 'to'> & { from: string | Date; to: string | Date }, AgentOut['metrics']['summary']>;
   };
   emails: {
     /** The email log: what customers were sent (or will be, or could not be), newest first. */
@@ -134,11 +148,18 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       close: (input: TicketsIn['close']) => mutation(() => t.close.mutate(input)),
       assign: (input: TicketsIn['assign']) => mutation(() => t.assign.mutate(input)),
       setPriority: (input: TicketsIn['setPriority']) => mutation(() => t.setPriority.mutate(input)),
+      setTopic: (input: TicketsIn['setTopic']) => mutation(() => t.setTopic.mutate(input)),
+      setTags: (input: TicketsIn['setTags']) => mutation(() => t.setTags.mutate(input)),
+      next: () => mutation(() => t.next.mutate()),
       markSpam: (input: TicketsIn['markSpam']) => mutation(() => t.markSpam.mutate(input)),
       unspam: (input: TicketsIn['unspam']) => mutation(() => t.unspam.mutate(input)),
       delete: (input: TicketsIn['delete']) => mutation(() => t.delete.mutate(input)),
       restore: (input: TicketsIn['restore']) => mutation(() => t.restore.mutate(input)),
       purge: (input: TicketsIn['purge']) => mutation(() => t.purge.mutate(input)),
+    },
+
+    metrics: {
+      summary: (input) => query(() => trpc.agent.metrics.summary.query({ ...input, from: new Date(input.from).toISOString(), to: new Date(input.to).toISOString() })),
     },
 
     site: {

@@ -4,7 +4,7 @@ import { invalid, notFound } from '../lifecycle/errors.js';
 import { created, type Command } from '../lifecycle/lifecycle.js';
 import { follow } from '../live/follow.js';
 import type { CustomerRow, SiteRow, TicketRow } from '../store/store.js';
-import { act } from '../tickets/act.js';
+import { act, decider } from '../tickets/act.js';
 import { buildTimeline } from '../tickets/timeline.js';
 import { idempotency } from './idempotency.js';
 import { agentGrant, agentProcedure, holdStream, issueStreamTicket } from './auth.js';
@@ -16,6 +16,8 @@ import { WEBHOOK_EVENTS } from '../webhooks/webhook-events.js';
 import { randomBytes } from 'node:crypto';
 import * as s from './schemas.js';
 import { router } from './trpc.js';
+import { checkTopic } from './topics.js';
+import { metricsSummary } from '../analytics/metrics-report.js';
 
 const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
@@ -35,6 +37,7 @@ function agentAction<S extends z.ZodType<s.TicketInput>>(schema: S, command: (in
     if (cmd.action === 'assign' && cmd.assigneeId !== null && !(await ctx.app.store.getAgent(ctx.site.id, cmd.assigneeId))) {
       throw invalid('agentId', 'agentId names no agent of this site');
     }
+    if (cmd.action === 'setTopic') checkTopic(ctx.site, cmd.topicId);
     const { ticket } = await act(ctx.app, { siteId: ctx.site.id, ticketId: input.ticketId }, cmd, ctx.actor, input.expectedVersion);
     if (!ticket) throw notFound();
     const [dto] = await withCustomers(ctx.app, ctx.site, [ticket]);
@@ -53,11 +56,13 @@ const ticketsRouter = router({
         idempotencyKey: s.idempotencyKey.optional(),
         /** The customer's language, for the ticket's emails. */
         locale: s.locale.optional(),
+        topicId: s.topicId.optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const { store, now, hub } = ctx.app;
       const at = now();
+      checkTopic(ctx.site, input.topicId);
       const customer = await store.upsertCustomer(ctx.site.id, { externalId: input.customer.id, email: input.customer.email, name: input.customer.name }, at);
       const { idempotencyKey, locale, ...content } = input;
       const { ticket } = await store.createTicket({
@@ -70,7 +75,8 @@ const ticketsRouter = router({
         locale,
         actor: ctx.actor,
         messageAuthor: { kind: 'customer', id: customer.id },
-        event: created(at),
+        event: created(at, input.topicId),
+        topicId: input.topicId,
         idempotency: idempotency(ctx.app, `agent:${ctx.site.id}`, idempotencyKey, content, at),
       });
       hub.changed();
@@ -86,6 +92,9 @@ const ticketsRouter = router({
           customerId: z.string().max(64).optional(),
           customerExternalId: z.string().max(255).optional(),
           q: z.string().trim().max(200).optional(),
+          /** A topic id, or null for tickets with none. */
+          topicId: s.topicId.nullable().optional(),
+          tag: s.tag.optional(),
           ...s.page,
         })
         .optional(),
@@ -101,7 +110,7 @@ const ticketsRouter = router({
       const status = input.status === undefined ? undefined : [input.status].flat();
       const page = await store.listSiteTickets(
         ctx.site.id,
-        { status, assigneeId: input.assigneeId, customerId, q: input.q || undefined },
+        { status, assigneeId: input.assigneeId, customerId, q: input.q || undefined, topicId: input.topicId, tag: input.tag },
         { cursor: input.cursor, limit: input.limit ?? s.DEFAULT_PAGE_SIZE },
       );
       return { items: await withCustomers(ctx.app, ctx.site, page.items), nextCursor: page.nextCursor };
@@ -123,6 +132,24 @@ const ticketsRouter = router({
   close: agentAction(s.onTicket({}), () => ({ action: 'close' })),
   assign: agentAction(s.onTicket({ agentId: z.string().min(1).max(64).nullable() }), (i) => ({ action: 'assign', assigneeId: i.agentId })),
   setPriority: agentAction(s.onTicket({ priority: s.priority }), (i) => ({ action: 'setPriority', priority: i.priority })),
+  setTopic: agentAction(s.onTicket({ topicId: s.topicId.nullable() }), (i) => ({ action: 'setTopic', topicId: i.topicId })),
+  setTags: agentAction(s.onTicket({ tags: s.tags }), (i) => ({ action: 'setTags', tags: i.tags })),
+
+  /**
+   * "To solve": hands the calling agent (X-Closeloop-Agent) the most urgent new or open ticket
+   * that is unassigned or already theirs — nearest due target first, then the longest wait —
+   * assigned to them in the same transaction. Null when there is none.
+   */
+  next: agentProcedure.mutation(async ({ ctx }) => {
+    const agentId = ctx.agentId;
+    if (!agentId) throw invalid('X-Closeloop-Agent', 'Say which agent is asking: send the X-Closeloop-Agent header');
+    const now = ctx.app.now();
+    const ticket = await ctx.app.store.metrics.next(ctx.site.id, agentId, ctx.actor, decider({ action: 'assign', assigneeId: agentId }, ctx.actor, now));
+    ctx.app.hub.changed();
+    if (!ticket) return null;
+    const [dto] = await withCustomers(ctx.app, ctx.site, [ticket]);
+    return dto!;
+  }),
   markSpam: agentAction(s.onTicket({}), () => ({ action: 'markSpam' })),
   unspam: agentAction(s.onTicket({}), () => ({ action: 'unspam' })),
   delete: agentAction(s.onTicket({}), () => ({ action: 'delete' })),
@@ -194,6 +221,9 @@ export const agentRouter = router({
           contextKeepsQuery: z.boolean().optional(),
           notifications: s.notifications.optional(),
           attachments: s.attachmentLimits.optional(),
+          topics: s.topics.optional(),
+          /** Service levels; null turns them off. */
+          sla: s.sla.nullable().optional(),
         }),
       )
       .mutation(async ({ ctx, input }) => {
@@ -208,6 +238,18 @@ export const agentRouter = router({
         if (!updated) throw notFound('Site');
         return siteDto(updated);
       }),
+  }),
+
+  metrics: router({
+    /** Lifecycle figures for a range, in total and per group (see the README's "Metrics"). */
+    summary: agentProcedure.input(s.metricsQuery).query(({ ctx, input }) =>
+      metricsSummary(
+        ctx.app.store,
+        ctx.site,
+        { from: Date.parse(input.from), to: Date.parse(input.to), groupBy: input.groupBy, filters: input.filters, timeZone: input.timeZone },
+        ctx.app.now(),
+      ),
+    ),
   }),
 
   webhooks: router({

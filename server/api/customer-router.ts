@@ -10,6 +10,7 @@ import { customerTicket } from './dto.js';
 import { withSitePolicy } from './ticket-context.js';
 import { idempotency, replayed } from './idempotency.js';
 import * as s from './schemas.js';
+import { checkTopic } from './topics.js';
 import { router } from './trpc.js';
 
 /** A customer action on one of their own tickets. */
@@ -35,12 +36,15 @@ export const customerTicketsRouter = router({
         idempotencyKey: s.idempotencyKey.optional(),
         context: s.ticketContext,
         locale: s.locale.optional(),
+        /** One of the site's topics (`session.site.topics`). */
+        topicId: s.topicId.optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       const { store, now, hub } = ctx.app;
       const at = now();
       const { idempotencyKey, context, locale, ...content } = input;
+      checkTopic(ctx.site, input.topicId);
       const idem = idempotency(ctx.app, ctx.customer.id, idempotencyKey, content, at);
       const first = await replayed(ctx.app, idem);
       if (first) return customerTicket(first, ctx.site, at);
@@ -55,7 +59,8 @@ export const customerTicketsRouter = router({
         locale,
         actor: ctx.actor,
         messageAuthor: ctx.actor,
-        event: created(at),
+        event: created(at, input.topicId),
+        topicId: input.topicId,
         idempotency: idem,
         rateLimit: counted(ctx, 'ticketCreates'),
         attachmentIds: input.attachmentIds,
@@ -136,7 +141,9 @@ export const customerTicketsRouter = router({
         locale: old.locale,
         actor: ctx.actor,
         messageAuthor: ctx.actor,
-        event: created(at),
+        // A follow-up is about the same thing: it keeps the topic.
+        event: created(at, old.topicId),
+        topicId: old.topicId,
         idempotency: idem,
         rateLimit: counted(ctx, 'ticketCreates'),
         followUpOf: {

@@ -28,6 +28,7 @@ import type {
 } from '../store/store.js';
 import type { WebhookEvent } from '../webhooks/webhook-events.js';
 import { siteRules, ticketState } from '../tickets/ticket-state.js';
+import { slaView } from '../analytics/ticket-tracking.js';
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const isoAt = (ms: number) => new Date(ms).toISOString();
@@ -41,6 +42,7 @@ export function customerTicket(row: TicketRow, site: SiteRow, now: number) {
     subject: row.subject,
     status: customerStatus(state.status) ?? 'open',
     version: row.version,
+    topicId: row.topicId,
     createdAt: isoAt(row.createdAt),
     lastActivityAt: isoAt(row.lastActivityAt),
     resolvedAt: iso(row.resolvedAt),
@@ -73,6 +75,10 @@ export function agentTicket(row: TicketRow, site: SiteRow, now: number, customer
     version: row.version,
     priority: state.priority,
     assigneeId: row.assigneeId,
+    topicId: row.topicId,
+    tags: row.tags,
+    /** Service-level due dates (null: met, paused, or no target) and the targets missed so far. */
+    sla: slaView(row.tracking),
     customer: customer ? customerSummary(customer) : null,
     contactEmail: row.contactEmail,
     contactName: row.contactName,
@@ -115,6 +121,8 @@ export function siteDto(row: SiteRow) {
     contextKeepsQuery: row.contextKeepsQuery,
     notifications: notificationsOf(row),
     attachments: attachmentSettings(row),
+    topics: row.topics,
+    sla: row.sla ?? null,
     createdAt: isoAt(row.createdAt),
   };
 }

@@ -2,6 +2,8 @@ import { MAX_BYTES_CEILING, MAX_FILES_CEILING } from '../attachments/attachment-
 /** Input schemas shared by the routers. Objects are strict: unknown keys are refused. */
 import { z } from 'zod';
 import { PRIORITIES, STATUSES } from '../lifecycle/lifecycle.js';
+import { isTimeZone, WEEKDAYS } from '../analytics/business-hours.js';
+import { GROUP_BYS } from '../analytics/metrics-summary.js';
 
 export const ticketId = z.string().min(1).max(64);
 export const body = z.string().trim().min(1, 'must not be empty').max(20_000);
@@ -104,3 +106,57 @@ export const origin = z
     ctx.addIssue({ code: 'custom', message: 'must be an http(s) origin such as https://shop.example' });
     return z.NEVER;
   });
+
+/** A topic or tag name as stored: short, no spaces at the ends. */
+export const topicId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be 1–40 lower-case letters, digits, dashes or underscores');
+export const tag = z.string().trim().toLowerCase().min(1).max(40).regex(/^[^\s,]+$/, 'must be one word (no spaces or commas)');
+export const tags = z.array(tag).max(20, 'at most 20 tags').transform((list) => [...new Set(list)]);
+
+/** A site's topics, in the order the widget offers them. */
+export const topics = z
+  .array(z.strictObject({ id: topicId, labels: z.record(locale, z.string().trim().min(1).max(60)).refine((l) => 'en' in l, 'needs at least an English label (en)') }))
+  .max(30, 'at most 30 topics')
+  .refine((list) => new Set(list.map((t) => t.id)).size === list.length, 'topic ids must differ');
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be a time such as 09:00 (or 24:00)');
+const minutes = z.number().int().min(1).max(365 * 24 * 60).nullable().optional();
+
+export const timeZone = z.string().max(64).refine(isTimeZone, 'must be a time zone such as Europe/Tallinn');
+
+/** A site's service levels: targets per priority, and business hours (none: every hour counts). */
+export const sla = z.strictObject({
+  targets: z
+    .array(z.strictObject({ priority, firstReplyMinutes: minutes, nextReplyMinutes: minutes, resolutionMinutes: minutes }))
+    .max(PRIORITIES.length)
+    .refine((list) => new Set(list.map((t) => t.priority)).size === list.length, 'one target per priority'),
+  schedule: z
+    .strictObject({
+      timeZone,
+      weekly: z
+        .array(z.strictObject({ day: z.enum(WEEKDAYS), from: clock, to: clock }).refine((w) => w.from < w.to, 'from must be before to'))
+        .min(1, 'at least one opening')
+        .max(50),
+      holidays: z.array(z.iso.date()).max(400).default([]),
+    })
+    .nullable()
+    .optional(),
+});
+
+/** What a metrics summary covers. */
+export const metricsQuery = z
+  .strictObject({
+    from: isoDateTime,
+    to: isoDateTime,
+    groupBy: z.enum(GROUP_BYS).optional(),
+    timeZone: timeZone.optional(),
+    filters: z
+      .strictObject({
+        topicId: topicId.nullable().optional(),
+        tag: tag.optional(),
+        priority: priority.optional(),
+        assigneeId: z.string().min(1).max(64).nullable().optional(),
+      })
+      .optional(),
+  })
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 400 * 86_400_000, { message: 'at most 400 days at once', path: ['to'] });

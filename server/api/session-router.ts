@@ -8,6 +8,7 @@ import { emailKey, notificationsOf } from '../mail/notification-settings.js';
 import type { AppDeps } from './context.js';
 import type { SiteRow } from '../store/store.js';
 import * as s from './schemas.js';
+import { replyPromise } from '../analytics/reply-promise.js';
 import { publicProcedure, router } from './trpc.js';
 
 const siteKey = z.string().min(1).max(100);
@@ -20,6 +21,10 @@ const siteSummary = (site: SiteRow, app: AppDeps) => ({
   emailSignIn: app.mail !== null && notificationsOf(site).enabled,
   /** The largest file the site takes: the widget says "too large" before sending a byte. */
   maxAttachmentBytes: attachmentSettings(site).maxBytes,
+  /** What the new-ticket form offers to choose from (none: no choice shown). */
+  topics: site.topics,
+  /** "We usually reply within …", and when support is back outside business hours. */
+  replyWithin: replyPromise(site.sla ?? null, app.now()),
 });
 
 /** Where a sign-in returns: a page on one of the site's origins (or this server's); anything else is dropped. */

@@ -15,6 +15,11 @@ import { attachmentStorages } from '../attachments/attachment-storages.js';
 import { idempotencyTtlFromEnv } from '../api/idempotency.js';
 import { notifications as notificationSchema } from '../api/schemas.js';
 import { mailConfig } from '../mail/mail-config.js';
+import { metricsSummary } from '../analytics/metrics-report.js';
+import { GROUP_BYS, type GroupBy } from '../analytics/metrics-summary.js';
+import { fromWallClock, isTimeZone } from '../analytics/business-hours.js';
+import { summaryCsv } from '../analytics/report-csv.js';
+import { rebuildMetrics } from '../analytics/rebuild-metrics.js';
 
 export interface Io {
   out: (line: string) => void;
@@ -40,6 +45,11 @@ Commands:
   migrate                                   apply pending database migrations
   copy --from DB --to DB                    copy a whole database into an empty one (SQLite
                                             file ⇄ postgres:// URL), then verify it
+  report --from DATE --to DATE [--site SITE_ID] [--group-by day|week|topic|tag|priority|assignee]
+         [--time-zone ZONE] [--csv]         the metrics summary (JSON, or CSV for spreadsheets);
+                                            dates are YYYY-MM-DD (local midnight) or ISO times,
+                                            --to excluded; --site may be left out with one site
+  metrics rebuild                           recompute every ticket's metrics from its events
 
 Every command takes --db PATH (or CLOSELOOP_DB; default ./data/closeloop.db) for
 SQLite, or --database-url postgres://… (or CLOSELOOP_DATABASE_URL) for PostgreSQL.
@@ -259,6 +269,44 @@ async function copy(args: string[], io: Io) {
   io.out(`copy: ${rows} rows in ${copied.length} tables copied and verified in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** A date as given: YYYY-MM-DD is local midnight in the report's zone; otherwise an ISO time with its offset. */
+function instant(value: string | undefined, flag: string, timeZone: string): number {
+  if (!value) throw new UsageError(`report needs --${flag} DATE (YYYY-MM-DD or an ISO time)`);
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : NaN;
+  const at = Number.isNaN(day) ? Date.parse(value) : fromWallClock(timeZone, day);
+  if (Number.isNaN(at) || (Number.isNaN(day) && !/T.*(Z|[+-]\d{2}:?\d{2})$/.test(value))) {
+    throw new UsageError(`--${flag} must be YYYY-MM-DD or an ISO time with its offset, got '${value}'`);
+  }
+  return at;
+}
+
+async function report(args: string[], io: Io) {
+  const { values } = parse(args, { site: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'group-by': { type: 'string' }, 'time-zone': { type: 'string' }, csv: { type: 'boolean' } });
+  const groupBy = values['group-by'] as GroupBy | undefined;
+  if (groupBy !== undefined && !GROUP_BYS.includes(groupBy)) throw new UsageError(`--group-by must be one of ${GROUP_BYS.join(', ')}, got '${groupBy}'`);
+  if (values['time-zone'] !== undefined && !isTimeZone(values['time-zone'])) throw new UsageError(`--time-zone must be a time zone such as Europe/Tallinn, got '${values['time-zone']}'`);
+  const summary = await withStore(where(values), async (store) => {
+    const all = await store.listSites();
+    const site = values.site ? all.find((s) => s.id === values.site) : all.length === 1 ? all[0] : undefined;
+    if (!site) throw new UsageError(values.site ? `no site with id '${values.site}'` : `report needs --site SITE_ID (this database has ${all.length} sites)`);
+    const timeZone = values['time-zone'] ?? site.sla?.schedule?.timeZone ?? 'UTC';
+    const from = instant(values.from, 'from', timeZone);
+    const to = instant(values.to, 'to', timeZone);
+    if (from >= to) throw new UsageError('--from must be before --to');
+    return metricsSummary(store, site, { from, to, groupBy, timeZone }, Date.now());
+  });
+  io.out(values.csv ? summaryCsv(summary) : JSON.stringify(summary, null, 2));
+}
+
+async function metrics(args: string[], io: Io) {
+  const [sub, ...rest] = args;
+  if (sub !== 'rebuild') throw new UsageError(sub ? `unknown metrics command '${sub}'` : 'metrics needs a command: rebuild');
+  const { values } = parse(rest, {});
+  const started = performance.now();
+  const tickets = await withStore(where(values), (store) => rebuildMetrics(store));
+  io.out(`metrics rebuild: ${tickets} ticket${tickets === 1 ? '' : 's'} recomputed from their events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
 async function migrate(args: string[], io: Io) {
   const { values } = parse(args, {});
   const shown = await withStore(where(values), async (store) => store.location);
@@ -283,6 +331,12 @@ export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
         return 0;
       case 'copy':
         await copy(args, io);
+        return 0;
+      case 'report':
+        await report(args, io);
+        return 0;
+      case 'metrics':
+        await metrics(args, io);
         return 0;
       case undefined:
       case 'help':

@@ -43,13 +43,15 @@ export const AGENT_ACTIONS = [
   'close',
   'assign',
   'setPriority',
+  'setTopic',
+  'setTags',
   'markSpam',
   'unspam',
   'delete',
   'restore',
   'purge',
 ] as const;
-export const SYSTEM_ACTIONS = ['autoClose', 'wake', 'remind'] as const;
+export const SYSTEM_ACTIONS = ['autoClose', 'wake', 'remind', 'breachSla'] as const;
 
 export type CustomerAction = (typeof CUSTOMER_ACTIONS)[number];
 export type AgentAction = (typeof AGENT_ACTIONS)[number];
@@ -68,6 +70,8 @@ export type Command =
   | { action: 'close' }
   | { action: 'assign'; assigneeId: string | null }
   | { action: 'setPriority'; priority: Priority }
+  | { action: 'setTopic'; topicId: string | null }
+  | { action: 'setTags'; tags: string[] }
   | { action: 'markSpam' }
   | { action: 'unspam' }
   | { action: 'delete' }
@@ -75,7 +79,9 @@ export type Command =
   | { action: 'purge' }
   | { action: 'autoClose' }
   | { action: 'wake' }
-  | { action: 'remind' };
+  | { action: 'remind' }
+  /** Service-level targets the ticket has just missed (decided by server/analytics/ticket-tracking.ts). */
+  | { action: 'breachSla'; names: string[] };
 
 /** What the lifecycle needs to know of a ticket. Times are epoch milliseconds. */
 export interface TicketState {
@@ -92,6 +98,8 @@ export interface TicketState {
   reopenCount: number;
   assigneeId: string | null;
   priority: Priority;
+  topicId: string | null;
+  tags: string[];
   /** The time of the ticket's newest event: no new event may be older. */
   lastEventAt: number;
   lastAgentReplyAt: number | null;
@@ -133,7 +141,10 @@ export type EventType =
   | 'unspammed'
   | 'deleted'
   | 'restored'
-  | 'reminder_due';
+  | 'reminder_due'
+  | 'topic_changed'
+  | 'tags_changed'
+  | 'sla_breached';
 
 /** Events a customer may see (in customer wording); every other type is agent-only. */
 const CUSTOMER_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
@@ -264,6 +275,9 @@ export const TRANSITIONS: readonly Row[] = [
   row('close', 'agent', ['resolved'], 'closed', agentsMayClose),
   row('assign', 'agent', ACTIVE, 'same'),
   row('setPriority', 'agent', ACTIVE, 'same'),
+  // Topics and tags describe a ticket for reports: closed tickets may still be sorted.
+  row('setTopic', 'agent', [...ACTIVE, 'closed'], 'same'),
+  row('setTags', 'agent', [...ACTIVE, 'closed'], 'same'),
   // A second markSpam or delete would overwrite the status to go back to.
   row('markSpam', 'agent', ALL.filter((s) => s !== 'deleted' && s !== 'spam'), 'spam'),
   row('unspam', 'agent', ['spam'], 'beforeSpam'),
@@ -274,14 +288,16 @@ export const TRANSITIONS: readonly Row[] = [
   row('wake', 'system', ['postponed'], 'beforePostpone', wakeDue),
   // Not in the spec's table: a suggested site rule. An agent-only event, once per agent reply.
   row('remind', 'system', ['answered'], 'same', reminderDue),
+  // Not in the spec's table: service levels (an agent-only event, once per missed target).
+  row('breachSla', 'system', ['new', 'open', 'answered'], 'same'),
 ];
 
 const findRow = (status: Status, action: Action, actor: ActorKind) =>
   TRANSITIONS.find((r) => r.action === action && r.actor === actor && r.from.includes(status));
 
 /** The first event of every ticket. */
-export function created(now: number): LifecycleEvent {
-  return { type: 'created', from: null, to: 'new', at: now, data: null };
+export function created(now: number, topicId?: string | null): LifecycleEvent {
+  return { type: 'created', from: null, to: 'new', at: now, data: topicId ? { topicId } : null };
 }
 
 export function transition(
@@ -386,6 +402,9 @@ const EVENT_TYPE: Record<Exclude<Action, 'purge'>, EventType> = {
   autoClose: 'auto_closed',
   wake: 'woke',
   remind: 'reminder_due',
+  setTopic: 'topic_changed',
+  setTags: 'tags_changed',
+  breachSla: 'sla_breached',
 };
 
 /** A message a change writes; its attachments (uploads of the actor) are claimed with it. */
@@ -452,6 +471,17 @@ function effects(
     case 'setPriority':
       patch.priority = c.priority;
       data = { from: t.priority, to: c.priority };
+      break;
+    case 'setTopic':
+      patch.topicId = c.topicId;
+      data = { from: t.topicId, to: c.topicId };
+      break;
+    case 'setTags':
+      patch.tags = c.tags;
+      data = { from: t.tags, to: c.tags };
+      break;
+    case 'breachSla':
+      data = { names: c.names };
       break;
     case 'remind':
       patch.remindedAt = at;

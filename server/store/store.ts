@@ -6,6 +6,7 @@
  * Every method is async; a read → decide → write runs the caller's pure `decide`
  * inside the backend's own transaction, on the row as it is then.
  */
+import type { Tracked } from '../analytics/ticket-tracking.js';
 import type { Change, LifecycleEvent } from '../lifecycle/lifecycle.js';
 import type { MailLimits } from '../mail/mail-config.js';
 import type { LinkDone, LinkPlan, LinkState, OpenLink, PreparedEmail } from './email-outbox.js';
@@ -26,6 +27,7 @@ export type EmailTokenRow = typeof schema.emailTokens.$inferSelect;
 export type EmailAddressRow = typeof schema.emailAddresses.$inferSelect;
 export type SessionRow = typeof schema.customerSessions.$inferSelect;
 export type AttachmentRow = typeof schema.attachments.$inferSelect;
+export type MetricFactRow = typeof schema.metricFacts.$inferSelect;
 
 export interface ActorRef {
   kind: 'customer' | 'agent' | 'system';
@@ -79,6 +81,9 @@ export interface TicketFilters {
   assigneeId?: string | null | undefined;
   customerId?: string | undefined;
   q?: string | undefined;
+  /** A topic id, or null for tickets with none. */
+  topicId?: string | null | undefined;
+  tag?: string | undefined;
 }
 
 export interface NewTicket {
@@ -102,6 +107,8 @@ export interface NewTicket {
    * commit would queue a customer's creates), so there a create that fails later still counts.
    */
   rateLimit?: RateLimitTake | undefined;
+  /** One of the site's topics (the caller checked it is). */
+  topicId?: string | null | undefined;
   /** Uploads of `messageAuthor` that go with the opening message (claimed in the same transaction). */
   attachmentIds?: string[] | undefined;
   /** A closed ticket this one follows up; `decide` records the link on it. */
@@ -131,7 +138,7 @@ export interface Identity {
 }
 
 export type SitePatch = Partial<
-  Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts' | 'contextKeepsQuery' | 'notifications' | 'attachments'>
+  Pick<SiteRow, 'name' | 'origins' | 'autoCloseAfterHours' | 'reopenWindowDays' | 'agentsMayClose' | 'remindAfterHours' | 'texts' | 'contextKeepsQuery' | 'notifications' | 'attachments' | 'topics' | 'sla'>
 >;
 
 export interface DeliveryAttempt {
@@ -167,6 +174,7 @@ export const TABLES = [
   'rate_limits',
   'attachments',
   'attachment_chunks',
+  'metric_facts',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -247,6 +255,58 @@ export interface AttachmentStore {
   deletePieces(id: string): Promise<void>;
 }
 
+/** Which facts a summary adds up, and by what. */
+export interface MetricQuery {
+  siteId: string;
+  from: number;
+  to: number;
+  /** `time` groups by `bucketMs`-long buckets counted from `from` (the caller makes days and weeks of them). */
+  groupBy: 'none' | 'time' | 'topic' | 'tag' | 'priority' | 'assignee';
+  bucketMs?: number | undefined;
+  filters: { topicId?: string | null | undefined; tag?: string | undefined; priority?: string | undefined; assigneeId?: string | null | undefined };
+}
+
+/** Facts of one kind in one group, added up. */
+export interface MetricCount {
+  kind: string;
+  key: string | number | null;
+  n: number;
+  ratingSum: number;
+  satisfied: number;
+  reopenedLater: number;
+  followedUp: number;
+  oneTouch: number;
+}
+
+/** One first reply, or one ticket's latest resolution, with its durations. */
+export interface MetricDuration {
+  kind: string;
+  key: string | number | null;
+  ms: number;
+  businessMs: number;
+  waitMs: number | null;
+  waitBusinessMs: number | null;
+}
+
+/** The facts behind metrics, service levels and "to solve" (see server/analytics/). */
+export interface MetricStore {
+  facts(query: MetricQuery): Promise<{ counts: MetricCount[]; durations: MetricDuration[] }>;
+  /** Unsolved tickets now, by status and by age since creation. */
+  backlog(siteId: string, now: number): Promise<{ status: string; age: string; n: number }[]>;
+  /**
+   * "To solve": the most urgent new or open ticket that is unassigned or already the agent's
+   * (nearest due target, then the longest wait), with `decide` (its assignment) applied in the
+   * same transaction, so two agents never get the same one. Null when there is none.
+   */
+  next(siteId: string, agentId: string, actor: ActorRef, decide: Decide): Promise<TicketRow | null>;
+  /** Tickets whose nearest service-level target has passed, oldest due first. */
+  dueForSlaBreach(now: number, limit: number): Promise<string[]>;
+  /** Ticket ids after `afterId` (null: from the start), in id order. */
+  ticketIdsAfter(afterId: string | null, limit: number): Promise<string[]>;
+  /** Replaces each ticket's tally and facts with what `compute` makes of its whole history. */
+  rebuild(ticketIds: string[], compute: (ticket: TicketRow, site: SiteRow, events: EventRow[]) => Tracked): Promise<void>;
+}
+
 export interface Store {
   /** Where the data lives, for operators and tests: a SQLite file path, or a PostgreSQL URL without its password. */
   readonly location: string;
@@ -273,6 +333,8 @@ export interface Store {
   readonly tables: TableAccess;
   /** Uploaded files: what they are and whose they are. */
   readonly attachments: AttachmentStore;
+  /** Metrics, service levels and "to solve". */
+  readonly metrics: MetricStore;
   /** Spends a portal sign-in code for a session that sees the tickets of the address it proved; null when the code is unknown, used or expired. */
   startEmailSession(siteId: string, code: string, now: number): Promise<{ token: string; customer: CustomerRow } | null>;
   /** A live session with its customer and site, in one query (every customer call starts here). */

@@ -1,13 +1,14 @@
 import { sweepAttachments, type AttachmentStorages } from '../attachments/attachment-storages.js';
 import type { Actor } from '../lifecycle/lifecycle.js';
 import { DEFAULT_IDEMPOTENCY_TTL_MS } from '../api/idempotency.js';
+import { missedTargets } from '../analytics/ticket-tracking.js';
 import { decider, type ActDeps } from './act.js';
 
 const SYSTEM: Actor = { kind: 'system', id: null };
 
 export interface SweepChange {
   ticketId: string;
-  action: 'autoClose' | 'wake' | 'remind';
+  action: 'autoClose' | 'wake' | 'remind' | 'breachSla';
   from: string;
   to: string;
 }
@@ -16,7 +17,8 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Runs the rules that are due once: auto-close of resolved tickets, waking
- * postponed ones, and reminders where the site turned them on; then forgets
+ * postponed ones, reminders where the site turned them on, and missed service-level
+ * targets (each recorded once); then forgets
  * expired idempotency keys. Works in batches, one transaction each, yielding between
  * them so requests are served while a large backlog drains.
  */
@@ -42,6 +44,20 @@ export async function sweep(deps: ActDeps & { files?: AttachmentStorages | undef
       if (done.length === 0) break;
       await nextTick();
     }
+  }
+  // Missed targets: which ones is decided on each ticket's row as it is inside the write.
+  for (;;) {
+    const ids = await deps.store.metrics.dueForSlaBreach(now, batchSize);
+    if (ids.length === 0) break;
+    const done = await deps.store.applyToTickets(ids, SYSTEM, (ticket, site) => {
+      const names = missedTargets(ticket.tracking, now);
+      if (names.length === 0) throw new Error('nothing missed');
+      return decider({ action: 'breachSla', names }, SYSTEM, now)(ticket, site);
+    });
+    for (const d of done) changes.push({ ticketId: d.ticketId, action: 'breachSla', from: d.from, to: d.applied.ticket?.status ?? d.from });
+    deps.hub.changed();
+    if (done.length === 0) break;
+    await nextTick();
   }
   // Housekeeping: idempotency keys past their life are only weight.
   const expiredBefore = now - (opts.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS);

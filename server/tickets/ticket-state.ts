@@ -17,6 +17,8 @@ export function ticketState(row: TicketRow): TicketState {
     reopenCount: row.reopenCount,
     assigneeId: row.assigneeId,
     priority: row.priority as Priority,
+    topicId: row.topicId,
+    tags: row.tags,
     lastEventAt: row.lastEventAt,
     lastAgentReplyAt: row.lastAgentReplyAt,
     remindedAt: row.remindedAt,

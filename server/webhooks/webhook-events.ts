@@ -13,6 +13,8 @@ export const WEBHOOK_EVENTS = [
   'ticket.closed',
   'ticket.reopened',
   'ticket.reminder_due',
+  // A service-level target missed (event data: the targets' names); once per miss.
+  'ticket.sla_breached',
   // An email to a customer that could not be delivered (a bounce, a refused address).
   'email.failed',
 ] as const;
@@ -31,6 +33,7 @@ export function webhookEventsFor(event: Pick<EventRow, 'type' | 'fromStatus' | '
   if (to === 'closed' && from !== null && from !== 'closed' && !PARKING.has(from)) types.push('ticket.closed');
   if (type === 'reopened') types.push('ticket.reopened');
   if (type === 'reminder_due') types.push('ticket.reminder_due');
+  if (type === 'sla_breached') types.push('ticket.sla_breached');
   return types;
 }
 
@@ -55,6 +58,8 @@ export function webhookPayload(
         version: ticket.version,
         priority: ticket.priority,
         assigneeId: ticket.assigneeId,
+        topicId: ticket.topicId,
+        tags: ticket.tags,
         followUpOf: ticket.followUpOf,
         rating: ticket.rating,
         createdAt: iso(ticket.createdAt),

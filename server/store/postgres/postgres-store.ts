@@ -22,6 +22,8 @@ import { createPostgresEmailStore } from './postgres-email-store.js';
 import { createPostgresAttachmentStore } from './postgres-attachment-store.js';
 import { listenForEvents } from './event-listener.js';
 import { insertEvents } from './insert-events.js';
+import { createPostgresMetricStore } from './postgres-metric-store.js';
+import { trackChange, trackedEvent, trackingColumns } from '../metric-writes.js';
 import { createTicketCreates } from './ticket-creates.js';
 import { fromJsonRows, type JsonRow } from './json-rows.js';
 import { postgresTables } from './postgres-tables.js';
@@ -197,12 +199,14 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
     const { event, message } = change;
     const messageRow = message ? await insertMessage(q, ticket.id, actor, message.body, message.internal, event.at) : null;
     if (message && messageRow) await files.claim(q, site, actor, ticket.id, messageRow, message.attachmentIds);
+    const tracked = trackChange(ticket, change.patch.priority ?? ticket.priority, site, trackedEvent(event, actor, message !== null && !message.internal));
     const [updated] = await q
       .update(tickets)
-      .set({ ...ticketUpdateFor(change, actor), version: sql`${tickets.version} + 1` })
+      .set({ ...ticketUpdateFor(change, actor), ...trackingColumns(tracked), version: sql`${tickets.version} + 1` })
       .where(eq(tickets.id, ticket.id))
       .returning();
     if (!updated) throw notFound();
+    await metrics.writeFacts(q, [{ ticket: updated, tracked }]);
     const eventRow = await insertEventWithOutboxes(q, site, updated, actor, event, messageRow);
     return { ticket: updated, eventId: eventRow.id };
   }
@@ -258,7 +262,10 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
     return write(q, ticket, site, actor, decide(ticket, site));
   }
 
+  const metrics = createPostgresMetricStore({ transaction, read, applyOne: (q, ref, actor, decide) => applyOne(q, ref, actor, decide) });
+
   const createTicket = createTicketCreates({
+    writeFacts: metrics.writeFacts,
     transaction,
     read,
     takeRateLimit,
@@ -341,6 +348,7 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
 
     tables: postgresTables(transaction, read),
     attachments: files.store,
+    metrics: metrics.store,
 
     startEmailSession: async (siteId, code, now) => {
       const token = newId('cls', 32);
@@ -464,6 +472,9 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
         if (filters.customerId) conditions.push(eq(tickets.customerId, filters.customerId));
         // ILIKE: SQLite's LIKE ignores case, and the search must find the same tickets on both.
         if (filters.q) conditions.push(sql`${tickets.subject} ILIKE ${containsPattern(filters.q)} ESCAPE '\\'`);
+        if (filters.topicId === null) conditions.push(isNull(tickets.topicId));
+        else if (filters.topicId !== undefined) conditions.push(eq(tickets.topicId, filters.topicId));
+        if (filters.tag !== undefined) conditions.push(sql`${tickets.tags} @> jsonb_build_array(${filters.tag}::text)`);
         const after = cursorCondition(page.cursor, tickets.lastActivityAt, tickets.id);
         if (after) conditions.push(after);
         const rows = await q

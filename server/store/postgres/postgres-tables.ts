@@ -63,7 +63,7 @@ export function postgresTables(transaction: <T>(fn: (q: Q) => Promise<T>) => Pro
     finishCopy: () =>
       transaction(async (q) => {
         // Copied rows carry their ids: the generated ones continue after them.
-        for (const [table, column] of [['events', 'id'], ['purge_records', 'id'], ['webhook_attempts', 'id']] as const) {
+        for (const [table, column] of [['events', 'id'], ['purge_records', 'id'], ['webhook_attempts', 'id'], ['metric_facts', 'id']] as const) {
           await q.execute(sql`SELECT setval(pg_get_serial_sequence(${table}, ${column}), GREATEST((SELECT max(${sql.identifier(column)}) FROM ${sql.identifier(table)}), 1))`);
         }
       }),

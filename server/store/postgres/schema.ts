@@ -5,7 +5,7 @@
  * (test/server/store/schema-parity.test.ts) compares the two, so they cannot drift.
  */
 import { bigint, bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { AttachmentSettings, NotificationSettings, TicketContext } from '../json-columns.js';
+import type { AttachmentSettings, NotificationSettings, SlaSettings, TicketContext, Topic, Tracking } from '../json-columns.js';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
@@ -28,6 +28,10 @@ export const sites = pgTable('sites', {
   // Email to customers; null: the defaults (see server/mail/notification-settings.ts).
   notifications: jsonb('notifications').$type<NotificationSettings>(),
   attachments: jsonb('attachments').$type<AttachmentSettings>(),
+  // The kinds of ticket customers choose from, e.g. Orders or Billing.
+  topics: jsonb('topics').$type<Topic[]>().notNull().default([]),
+  // Reply and resolution targets and business hours; null: none (every hour counts).
+  sla: jsonb('sla').$type<SlaSettings>(),
   createdAt: bigint('created_at', { mode: 'number' }).notNull(),
 });
 
@@ -117,6 +121,14 @@ export const tickets = pgTable(
     // When the reminder for the newest agent reply went out; null: not yet.
     remindedAt: bigint('reminded_at', { mode: 'number' }),
     customerReadAt: bigint('customer_read_at', { mode: 'number' }),
+    topicId: text('topic_id'),
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
+    // The running tally behind metrics and service levels (server/analytics/ticket-tracking.ts).
+    tracking: jsonb('tracking').$type<Tracking>(),
+    // The nearest service-level target not yet missed: where the sweeper and "to solve" look.
+    slaDueAt: bigint('sla_due_at', { mode: 'number' }),
+    // Since when the customer has been waiting on the team (new, open, postponed); null: not waiting.
+    waitingSince: bigint('waiting_since', { mode: 'number' }),
   },
   (t) => [
     index('tickets_customer_activity').on(t.customerId, t.lastActivityAt, t.id),
@@ -127,6 +139,9 @@ export const tickets = pgTable(
     index('tickets_status_postponed').on(t.status, t.postponedUntil),
     index('tickets_site_status_agent_reply').on(t.siteId, t.status, t.lastAgentReplyAt),
     index('tickets_site_email_activity').on(t.siteId, t.emailKey, t.lastActivityAt, t.id),
+    index('tickets_site_topic_activity').on(t.siteId, t.topicId, t.lastActivityAt, t.id),
+    index('tickets_sla_due').on(t.slaDueAt),
+    index('tickets_site_status_sla_due').on(t.siteId, t.status, t.slaDueAt),
   ],
 );
 
@@ -375,4 +390,35 @@ export const attachmentChunks = pgTable(
     data: bytea('data').notNull(),
   },
   (t) => [primaryKey({ columns: [t.attachmentId, t.part] })],
+);
+
+/**
+ * One row per measured happening (created, first reply, resolution, close, rating, missed
+ * target…), written with the event that caused it; the metrics add these up. A fact carries
+ * its ticket's current topic, priority and assignee (updated when they change).
+ */
+export const metricFacts = pgTable(
+  'metric_facts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    siteId: text('site_id').notNull(),
+    ticketId: text('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    at: bigint('at', { mode: 'number' }).notNull(),
+    topicId: text('topic_id'),
+    priority: text('priority').notNull(),
+    assigneeId: text('assignee_id'),
+    ms: bigint('ms', { mode: 'number' }),
+    businessMs: bigint('business_ms', { mode: 'number' }),
+    waitMs: bigint('wait_ms', { mode: 'number' }),
+    waitBusinessMs: bigint('wait_business_ms', { mode: 'number' }),
+    rating: integer('rating'),
+    oneTouch: boolean('one_touch').notNull().default(false),
+    latest: boolean('latest').notNull().default(false),
+    reopenedLater: boolean('reopened_later').notNull().default(false),
+    followedUp: boolean('followed_up').notNull().default(false),
+  },
+  (t) => [index('metric_facts_site_at').on(t.siteId, t.at), index('metric_facts_ticket').on(t.ticketId, t.kind)],
 );

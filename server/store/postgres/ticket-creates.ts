@@ -6,6 +6,8 @@ import { newId } from '../ids.js';
 import { idempotencyMismatch, liveKeyUse, previewOf } from '../ticket-writes.js';
 import type { ActorRef, Applied, Decide, EventRow, Idempotency, MessageRow, NewTicket, SiteRow, TicketRef, TicketRow } from '../store.js';
 import { insertEvents } from './insert-events.js';
+import type { Tracked } from '../../analytics/ticket-tracking.js';
+import { trackChange, trackedEvent, trackingColumns } from '../metric-writes.js';
 import type { Q } from './postgres-store.js';
 import { idempotencyKeys, messages, sites, tickets } from './schema.js';
 
@@ -27,6 +29,8 @@ export interface TicketCreatesDeps {
   outboxesBefore(q: Q, site: SiteRow, ticket: TicketRow, actor: ActorRef, event: LifecycleEvent, message: MessageRow): Promise<((row: EventRow) => Promise<void>) | null>;
   /** Makes the uploads listed with a create its opening message's (or refuses, failing the group). */
   claimAttachments(q: Q, site: SiteRow, actor: ActorRef, ticketId: string, message: MessageRow, ids: string[] | undefined): Promise<void>;
+  /** The facts a change adds (see metric-writes.ts). */
+  writeFacts(q: Q, changes: { ticket: TicketRow; tracked: Tracked }[]): Promise<void>;
   /** Groups in flight at once (each holds a connection to its commit). */
   maxInFlight: number;
 }
@@ -106,7 +110,7 @@ export function createTicketCreates(deps: TicketCreatesDeps) {
     /** A key used earlier in this group: its later copies get the same ticket. */
     const claimed = new Map<string, { index: number; bodyHash: string }>();
     const copies: { index: number; of: number }[] = [];
-    const writes: { index: number; input: NewTicket; site: SiteRow; id: string; eventIds: number[] }[] = [];
+    const writes: { index: number; input: NewTicket; site: SiteRow; id: string; eventIds: number[]; tracked: Tracked }[] = [];
     inputs.forEach((input, index) => {
       const idem = input.idempotency;
       if (idem) {
@@ -126,7 +130,8 @@ export function createTicketCreates(deps: TicketCreatesDeps) {
       }
       const site = siteRows.get(input.siteId);
       if (!site) outcomes[index] = { ok: false, error: notFound() };
-      else writes.push({ index, input, site, id: newId('tk'), eventIds: [] });
+      // The opening message is the customer's, also when an agent files it for them: no reply yet.
+      else writes.push({ index, input, site, id: newId('tk'), eventIds: [], tracked: trackChange({ tracking: null, createdAt: input.event.at }, 'normal', site, trackedEvent(input.event, input.actor, false)) });
     });
 
     for (const w of writes) {
@@ -141,8 +146,10 @@ export function createTicketCreates(deps: TicketCreatesDeps) {
       const ticketRows = await q
         .insert(tickets)
         .values(
-          writes.map(({ input, id }) => ({
+          writes.map(({ input, id, tracked }) => ({
             id,
+            topicId: input.topicId ?? null,
+            ...trackingColumns(tracked),
             siteId: input.siteId,
             customerId: input.customerId,
             subject: input.subject,
@@ -180,6 +187,7 @@ export function createTicketCreates(deps: TicketCreatesDeps) {
       const messageOf = new Map(messageRows.map((m) => [m.ticketId, m]));
       const made = writes.map((w) => ({ ...w, ticket: ticketOf.get(w.id)!, message: messageOf.get(w.id)! }));
       for (const m of made) await deps.claimAttachments(q, m.site, m.input.messageAuthor, m.id, m.message, m.input.attachmentIds);
+      await deps.writeFacts(q, made);
       const webhooks = [];
       for (const m of made) webhooks.push(await deps.outboxesBefore(q, m.site, m.ticket, m.input.actor, m.input.event, m.message));
       const eventRows = await insertEvents(q, made.map((m) => ({ ticket: m.ticket, actor: m.input.actor, event: m.input.event, messageId: m.message.id })));

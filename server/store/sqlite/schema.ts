@@ -5,9 +5,9 @@
 import { sql } from 'drizzle-orm';
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
-import type { AttachmentSettings, NotificationSettings, TicketContext } from '../json-columns.js';
+import type { AttachmentSettings, NotificationSettings, SlaSettings, TicketContext, Topic, Tracking } from '../json-columns.js';
 
-export type { AttachmentSettings, NotificationSettings, TicketContext };
+export type { AttachmentSettings, NotificationSettings, SlaSettings, TicketContext, Topic, Tracking };
 
 export const sites = sqliteTable('sites', {
   id: text('id').primaryKey(),
@@ -29,6 +29,10 @@ export const sites = sqliteTable('sites', {
   notifications: text('notifications', { mode: 'json' }).$type<NotificationSettings>(),
   // Attachment limits; null: the defaults (see server/attachments/attachment-settings.ts).
   attachments: text('attachments', { mode: 'json' }).$type<AttachmentSettings>(),
+  // The kinds of ticket customers choose from, e.g. Orders or Billing.
+  topics: text('topics', { mode: 'json' }).$type<Topic[]>().notNull().default(sql`'[]'`),
+  // Reply and resolution targets and business hours; null: none (every hour counts).
+  sla: text('sla', { mode: 'json' }).$type<SlaSettings>(),
   createdAt: integer('created_at').notNull(),
 });
 
@@ -118,6 +122,14 @@ export const tickets = sqliteTable(
     // When the reminder for the newest agent reply went out; null: not yet.
     remindedAt: integer('reminded_at'),
     customerReadAt: integer('customer_read_at'),
+    topicId: text('topic_id'),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    // The running tally behind metrics and service levels (server/analytics/ticket-tracking.ts).
+    tracking: text('tracking', { mode: 'json' }).$type<Tracking>(),
+    // The nearest service-level target not yet missed: where the sweeper and "to solve" look.
+    slaDueAt: integer('sla_due_at'),
+    // Since when the customer has been waiting on the team (new, open, postponed); null: not waiting.
+    waitingSince: integer('waiting_since'),
   },
   (t) => [
     index('tickets_customer_activity').on(t.customerId, t.lastActivityAt, t.id),
@@ -128,6 +140,9 @@ export const tickets = sqliteTable(
     index('tickets_status_postponed').on(t.status, t.postponedUntil),
     index('tickets_site_status_agent_reply').on(t.siteId, t.status, t.lastAgentReplyAt),
     index('tickets_site_email_activity').on(t.siteId, t.emailKey, t.lastActivityAt, t.id),
+    index('tickets_site_topic_activity').on(t.siteId, t.topicId, t.lastActivityAt, t.id),
+    index('tickets_sla_due').on(t.slaDueAt),
+    index('tickets_site_status_sla_due').on(t.siteId, t.status, t.slaDueAt),
   ],
 );
 
@@ -380,4 +395,35 @@ export const attachmentChunks = sqliteTable(
     data: blob('data', { mode: 'buffer' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.attachmentId, t.part] })],
+);
+
+/**
+ * One row per measured happening (created, first reply, resolution, close, rating, missed
+ * target…), written with the event that caused it; the metrics add these up. A fact carries
+ * its ticket's current topic, priority and assignee (updated when they change).
+ */
+export const metricFacts = sqliteTable(
+  'metric_facts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    siteId: text('site_id').notNull(),
+    ticketId: text('ticket_id')
+      .notNull()
+      .references(() => tickets.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    at: integer('at').notNull(),
+    topicId: text('topic_id'),
+    priority: text('priority').notNull(),
+    assigneeId: text('assignee_id'),
+    ms: integer('ms'),
+    businessMs: integer('business_ms'),
+    waitMs: integer('wait_ms'),
+    waitBusinessMs: integer('wait_business_ms'),
+    rating: integer('rating'),
+    oneTouch: integer('one_touch', { mode: 'boolean' }).notNull().default(false),
+    latest: integer('latest', { mode: 'boolean' }).notNull().default(false),
+    reopenedLater: integer('reopened_later', { mode: 'boolean' }).notNull().default(false),
+    followedUp: integer('followed_up', { mode: 'boolean' }).notNull().default(false),
+  },
+  (t) => [index('metric_facts_site_at').on(t.siteId, t.at), index('metric_facts_ticket').on(t.ticketId, t.kind)],
 );

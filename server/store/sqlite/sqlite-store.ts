@@ -32,6 +32,8 @@ import {
 import { webhookEventsFor, webhookPayload, type WebhookEvent } from '../../webhooks/webhook-events.js';
 import { createEmailStore } from './sqlite-email-store.js';
 import { createSqliteAttachmentStore } from './sqlite-attachment-store.js';
+import { createSqliteMetricStore } from './sqlite-metric-store.js';
+import { trackChange, trackedEvent, trackingColumns } from '../metric-writes.js';
 import { sqliteTables } from './sqlite-tables.js';
 import { emailKey } from '../../mail/notification-settings.js';
 import { containsPattern } from '../search-pattern.js';
@@ -164,6 +166,10 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
         locale: p('locale'),
         lastPublicMessage: p('preview'),
         context: p('context'),
+        topicId: p('topicId'),
+        tracking: p('tracking'),
+        slaDueAt: p('slaDueAt'),
+        waitingSince: p('waitingSince'),
         createdAt: p('at'),
         updatedAt: p('at'),
         lastEventAt: p('at'),
@@ -247,6 +253,7 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
   }
 
   const files = createSqliteAttachmentStore(db, immediate);
+  const metrics = createSqliteMetricStore({ db, immediate, applyOne: (ref, actor, decide) => applyOne(ref, actor, decide) });
 
   const emails = createEmailStore({
     db,
@@ -304,8 +311,11 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
     const messageRow = message ? insertMessage(ticket.id, actor, message.body, message.internal, event.at) : null;
     if (message && messageRow) files.claim(site, actor, ticket.id, messageRow, message.attachmentIds);
     const eventRow = insertEvent(ticket, actor, event, messageRow?.id ?? null);
-    const updated = updateTicket(ticket.id, ticketUpdateFor(change, actor));
+    const columns = ticketUpdateFor(change, actor);
+    const tracked = trackChange(ticket, change.patch.priority ?? ticket.priority, site, trackedEvent(event, actor, message !== null && !message.internal));
+    const updated = updateTicket(ticket.id, { ...columns, ...trackingColumns(tracked) });
     if (!updated) throw notFound();
+    metrics.writeFacts(updated, tracked);
     enqueueWebhooks(site, updated, eventRow, messageRow);
     emails.enqueueForChange(site, updated, eventRow, messageRow !== null && !messageRow.internal);
     return { ticket: updated, eventId: eventRow.id };
@@ -420,6 +430,7 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
 
     tables: sqliteTables(db, sqlite, immediate),
     attachments: files.store,
+    metrics: metrics.store,
 
     /**
      * Spends a portal sign-in code for a session that sees the tickets of the address it
@@ -488,6 +499,8 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
         if (input.rateLimit) takeOrRefuse(input.rateLimit);
         const id = newId('tk');
         const eventIds: number[] = [];
+        // The opening message is the customer's, also when an agent files it for them: no reply yet.
+        const tracked = trackChange({ tracking: null, createdAt: event.at }, 'normal', site, trackedEvent(event, actor, false));
         if (input.followUpOf) {
           const { ticketId, decide } = input.followUpOf;
           const applied = applyOne({ siteId: input.siteId, ticketId, customerId: input.customerId }, actor, (old, site) => decide(old, site, id));
@@ -506,8 +519,11 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
           locale: input.locale ?? 'en',
           preview: previewOf(input.body),
           context: input.context ?? null,
+          topicId: input.topicId ?? null,
+          ...trackingColumns(tracked),
           at: event.at,
         }) as TicketRow;
+        metrics.writeFacts(ticket, tracked);
         const messageRow = insertMessage(id, input.messageAuthor, input.body, false, event.at);
         files.claim(site, input.messageAuthor, id, messageRow, input.attachmentIds);
         const eventRow = insertEvent(ticket, actor, event, messageRow.id);
@@ -606,6 +622,9 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
       else if (filters.assigneeId !== undefined) conditions.push(eq(tickets.assigneeId, filters.assigneeId));
       if (filters.customerId) conditions.push(eq(tickets.customerId, filters.customerId));
       if (filters.q) conditions.push(sql`${tickets.subject} LIKE ${containsPattern(filters.q)} ESCAPE '\\'`);
+      if (filters.topicId === null) conditions.push(isNull(tickets.topicId));
+      else if (filters.topicId !== undefined) conditions.push(eq(tickets.topicId, filters.topicId));
+      if (filters.tag !== undefined) conditions.push(sql`EXISTS (SELECT 1 FROM json_each(${tickets.tags}) WHERE value = ${filters.tag})`);
       const after = cursorCondition(page.cursor, tickets.lastActivityAt, tickets.id);
       if (after) conditions.push(after);
       const rows = db

@@ -9,6 +9,8 @@ import { freshPostgresDatabase, SKIP_POSTGRES } from '../../helpers/postgres.js'
 import { rawRows } from '../../helpers/raw-database.js';
 import { attachmentStorages } from '../../../server/attachments/attachment-storages.js';
 import { openStore } from '../../../server/store/open-store.js';
+import { created } from '../../../server/lifecycle/lifecycle.js';
+import { decider } from '../../../server/tickets/act.js';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../../bin/closeloop.js');
@@ -97,6 +99,48 @@ describe('the closeloop command', () => {
     expect((await closeloop(['sweep', '--db', db])).code).toBe(0);
     expect(existsSync(join(dirname(db), 'attachments', 'att_forgotten'))).toBe(false);
     expect(await rawRows({ database: { db } }, "select id from attachments where id = 'att_forgotten'")).toEqual([]);
+  });
+
+  it('prints the metrics report as CSV for spreadsheets, per day or in total, and rebuilds the metrics', async () => {
+    const file = join(dir, 'report.db');
+    const store = openStore({ db: file });
+    const at = Date.parse('2026-01-05T10:00:00Z');
+    const site = await store.createSite({ name: 'Shop', origins: ['https://shop.example'] }, at);
+    const { customer } = await store.startSession({ siteId: site.id, identity: null }, at);
+    const customerActor = { kind: 'customer' as const, id: customer.id };
+    const agent = { kind: 'agent' as const, id: null };
+    for (const [i, replyAfterMinutes] of [10, 30].entries()) {
+      const start = at + i * 86_400_000;
+      const { ticket } = await store.createTicket({ siteId: site.id, customerId: customer.id, subject: 'Help', body: 'Please', actor: customerActor, messageAuthor: customerActor, event: created(start) });
+      await store.applyToTicket({ siteId: site.id, ticketId: ticket.id }, agent, decider({ action: 'reply', body: 'Sure' }, agent, start + replyAfterMinutes * 60_000));
+    }
+    await store.close();
+
+    const total = await closeloop(['report', '--from', '2026-01-05', '--to', '2026-01-07', '--csv', '--db', file]);
+    expect(total.code).toBe(0);
+    const [header, row, extra] = total.stdout.trim().split('\n');
+    const cells = Object.fromEntries(header!.split(',').map((name, i) => [name, row!.split(',')[i]]));
+    expect(cells).toMatchObject({ created: '2', 'firstReplyMs.p50': String(10 * 60_000), 'firstReplyMs.p90': String(30 * 60_000), confirmationRate: '', 'backlog.answered': '2' });
+    expect(extra).toBeUndefined();
+
+    const daily = await closeloop(['report', '--from', '2026-01-05', '--to', '2026-01-08', '--group-by', 'day', '--csv', '--db', file]);
+    const lines = daily.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^group,created,/);
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['2026-01-05,1', '2026-01-06,1', '2026-01-07,0']);
+
+    const json = JSON.parse((await closeloop(['report', '--from', '2026-01-05T00:00:00Z', '--to', '2026-01-06T00:00:00Z', '--db', file])).stdout) as { totals: { created: number } };
+    expect(json.totals.created).toBe(1);
+
+    const rebuilt = await closeloop(['metrics', 'rebuild', '--db', file]);
+    expect(rebuilt.stdout).toMatch(/^metrics rebuild: 2 tickets recomputed from their events in \d+\.\d s\n$/);
+    expect((await closeloop(['report', '--from', '2026-01-05', '--to', '2026-01-07', '--csv', '--db', file])).stdout).toBe(total.stdout);
+
+    expect(await closeloop(['report', '--from', '2026-01-05', '--to', '2026-01-07', '--group-by', 'month', '--db', file])).toMatchObject({
+      code: 1,
+      stderr: "closeloop: --group-by must be one of day, week, topic, tag, priority, assignee, got 'month'\n",
+    });
+    expect(await closeloop(['report', '--to', '2026-01-07', '--db', file])).toMatchObject({ code: 1, stderr: 'closeloop: report needs --from DATE (YYYY-MM-DD or an ISO time)\n' });
+    expect(await closeloop(['report', '--from', '5 Jan', '--to', '2026-01-07', '--db', file])).toMatchObject({ code: 1, stderr: "closeloop: --from must be YYYY-MM-DD or an ISO time with its offset, got '5 Jan'\n" });
   });
 
   it('refuses unknown flags, bad values and an unopenable database with one clear line and exit 1', async () => {

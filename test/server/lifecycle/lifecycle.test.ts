@@ -33,6 +33,8 @@ function ticketIn(status: Status, over: Partial<TicketState> = {}): TicketState 
     closedBy: status === 'closed' ? 'customer' : null,
     rating: null,
     ratingComment: null,
+    topicId: null,
+    tags: [],
     reopenCount: 0,
     assigneeId: null,
     priority: 'normal',
@@ -59,6 +61,12 @@ function commandFor(action: Action): Command {
       return { action, assigneeId: 'ag_1' };
     case 'setPriority':
       return { action, priority: 'high' };
+    case 'setTopic':
+      return { action, topicId: 'billing' };
+    case 'setTags':
+      return { action, tags: ['vip'] };
+    case 'breachSla':
+      return { action, names: ['firstReply'] };
     default:
       return { action } as Command;
   }
@@ -89,6 +97,9 @@ const SPEC: Record<ActorKind, Partial<Record<Action, Expect>>> = {
     close: { resolved: 'closed' },
     assign: { new: 'same', open: 'same', answered: 'same', postponed: 'same', resolved: 'same' },
     setPriority: { new: 'same', open: 'same', answered: 'same', postponed: 'same', resolved: 'same' },
+    // Not in the spec: topics and tags (issue 14) sort closed tickets too.
+    setTopic: { new: 'same', open: 'same', answered: 'same', postponed: 'same', resolved: 'same', closed: 'same' },
+    setTags: { new: 'same', open: 'same', answered: 'same', postponed: 'same', resolved: 'same', closed: 'same' },
     markSpam: every('spam', ['spam', 'deleted']),
     unspam: { spam: BEFORE },
     delete: every('deleted', ['deleted']),
@@ -99,6 +110,8 @@ const SPEC: Record<ActorKind, Partial<Record<Action, Expect>>> = {
     autoClose: { resolved: 'closed' },
     wake: { postponed: BEFORE },
     remind: { answered: 'answered' },
+    // Issue 14: a missed service-level target, while the clock runs.
+    breachSla: { new: 'new', open: 'open', answered: 'answered' },
   },
 };
 

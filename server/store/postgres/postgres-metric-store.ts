@@ -1,0 +1,88 @@
+/**
+ * The PostgreSQL side of `Store['metrics']`, and the fact writes a ticket change makes
+ * (run on the caller's transaction).
+ */
+import { asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Tracked } from '../../analytics/ticket-tracking.js';
+import { factRows, trackingColumns } from '../metric-writes.js';
+import { backlogQuery, countRow, countsQuery, durationRow, durationsQuery, factUpdateQueries, nextQuery } from '../metric-queries.js';
+import type { ActorRef, Applied, Decide, MetricStore, TicketRef, TicketRow } from '../store.js';
+import type { Q } from './postgres-store.js';
+import { events, metricFacts, sites, tickets } from './schema.js';
+
+interface Deps {
+  transaction: <T>(fn: (q: Q) => Promise<T>) => Promise<T>;
+  read: <T>(fn: (q: Q) => Promise<T>) => Promise<T>;
+  applyOne: (q: Q, ref: TicketRef, actor: ActorRef, decide: Decide) => Promise<Applied>;
+}
+
+type Rows = { rows: Record<string, unknown>[] };
+
+export function createPostgresMetricStore({ transaction, read, applyOne }: Deps) {
+  /** On the changes' transaction: the facts they add (in one statement) and the earlier facts they change. */
+  async function writeFacts(q: Q, changes: { ticket: TicketRow; tracked: Tracked }[]) {
+    for (const { ticket, tracked } of changes) for (const statement of factUpdateQueries(ticket, tracked.updates, sql`true`)) await q.execute(statement);
+    const rows = changes.flatMap(({ ticket, tracked }) => factRows(tracked.facts, ticket));
+    if (rows.length > 0) await q.insert(metricFacts).values(rows);
+  }
+
+  const store: MetricStore = {
+    facts: (query) =>
+      read(async (q) => {
+        const [counts, durations] = await Promise.all([q.execute(countsQuery('postgres', query)), q.execute(durationsQuery('postgres', query))]);
+        return { counts: (counts as unknown as Rows).rows.map(countRow), durations: (durations as unknown as Rows).rows.map(durationRow) };
+      }),
+
+    backlog: (siteId, now) =>
+      read(async (q) => ((await q.execute(backlogQuery(siteId, now))) as unknown as Rows).rows.map((r) => ({ status: String(r.status), age: String(r.age), n: Number(r.n) }))),
+
+    // SKIP LOCKED: an agent asking while another holds the most urgent ticket gets the next one, not a wait.
+    next: (siteId, agentId, actor, decide) =>
+      transaction(async (q) => {
+        const found = ((await q.execute(sql`${nextQuery(siteId, agentId)} LIMIT 1 FOR UPDATE SKIP LOCKED`)) as unknown as Rows).rows[0];
+        if (!found) return null;
+        const [ticket] = await q.select().from(tickets).where(eq(tickets.id, String(found.id)));
+        if (!ticket || ticket.assigneeId === agentId) return ticket ?? null;
+        return (await applyOne(q, { siteId, ticketId: ticket.id }, actor, decide)).ticket;
+      }),
+
+    dueForSlaBreach: (now, limit) =>
+      read(async (q) =>
+        (
+          await q
+            .select({ id: tickets.id })
+            .from(tickets)
+            .where(sql`${tickets.slaDueAt} <= ${now} AND ${tickets.status} IN ('new', 'open', 'answered')`)
+            .orderBy(asc(tickets.slaDueAt))
+            .limit(limit)
+        ).map((r) => r.id),
+      ),
+
+    ticketIdsAfter: (afterId, limit) =>
+      read(async (q) =>
+        (
+          await q
+            .select({ id: tickets.id })
+            .from(tickets)
+            .where(afterId === null ? undefined : gt(tickets.id, afterId))
+            .orderBy(asc(tickets.id))
+            .limit(limit)
+        ).map((r) => r.id),
+      ),
+
+    rebuild: (ticketIds, compute) =>
+      transaction(async (q) => {
+        const rows = await q.select().from(tickets).where(inArray(tickets.id, ticketIds)).for('update');
+        for (const ticket of rows) {
+          const [site] = await q.select().from(sites).where(eq(sites.id, ticket.siteId));
+          if (!site) continue;
+          const history = await q.select().from(events).where(eq(events.ticketId, ticket.id)).orderBy(asc(events.id));
+          const tracked = compute(ticket, site, history);
+          await q.update(tickets).set(trackingColumns(tracked)).where(eq(tickets.id, ticket.id));
+          await q.delete(metricFacts).where(eq(metricFacts.ticketId, ticket.id));
+          if (tracked.facts.length > 0) await q.insert(metricFacts).values(factRows(tracked.facts, ticket));
+        }
+      }),
+  };
+  return { store, writeFacts };
+}

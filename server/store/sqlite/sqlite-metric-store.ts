@@ -1,0 +1,79 @@
+/**
+ * The SQLite side of `Store['metrics']`, and the fact writes a ticket change makes
+ * (run inside the caller's transaction: better-sqlite3 has one connection).
+ */
+import { asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Tracked } from '../../analytics/ticket-tracking.js';
+import { factRows, trackingColumns } from '../metric-writes.js';
+import { backlogQuery, countRow, countsQuery, durationRow, durationsQuery, factUpdateQueries, nextQuery } from '../metric-queries.js';
+import type { ActorRef, Applied, Decide, MetricStore, TicketRef, TicketRow } from '../store.js';
+import type { Db } from './open-database.js';
+import { events, metricFacts, sites, tickets } from './schema.js';
+
+interface Deps {
+  db: Db;
+  immediate: <T>(fn: () => T) => Promise<T>;
+  applyOne: (ref: TicketRef, actor: ActorRef, decide: Decide) => Applied;
+}
+
+export function createSqliteMetricStore({ db, immediate, applyOne }: Deps) {
+  /** Inside a change's transaction: the facts it adds and the earlier facts it changes. */
+  function writeFacts(ticket: TicketRow, tracked: Tracked) {
+    for (const statement of factUpdateQueries(ticket, tracked.updates, sql`1`)) db.run(statement);
+    if (tracked.facts.length > 0) db.insert(metricFacts).values(factRows(tracked.facts, ticket)).run();
+  }
+
+  const store: MetricStore = {
+    facts: async (query) => ({
+      counts: db.all<Record<string, unknown>>(countsQuery('sqlite', query)).map(countRow),
+      durations: db.all<Record<string, unknown>>(durationsQuery('sqlite', query)).map(durationRow),
+    }),
+
+    backlog: async (siteId, now) =>
+      db.all<{ status: string; age: string; n: number }>(backlogQuery(siteId, now)).map((r) => ({ ...r, n: Number(r.n) })),
+
+    next: async (siteId, agentId, actor, decide) =>
+      immediate(() => {
+        const found = db.get<{ id: string }>(sql`${nextQuery(siteId, agentId)} LIMIT 1`);
+        if (!found) return null;
+        const ticket = db.select().from(tickets).where(eq(tickets.id, found.id)).get()!;
+        if (ticket.assigneeId === agentId) return ticket;
+        return applyOne({ siteId, ticketId: found.id }, actor, decide).ticket;
+      }),
+
+    dueForSlaBreach: async (now, limit) =>
+      db
+        .select({ id: tickets.id })
+        .from(tickets)
+        .where(sql`${tickets.slaDueAt} <= ${now} AND ${tickets.status} IN ('new', 'open', 'answered')`)
+        .orderBy(asc(tickets.slaDueAt))
+        .limit(limit)
+        .all()
+        .map((r) => r.id),
+
+    ticketIdsAfter: async (afterId, limit) =>
+      db
+        .select({ id: tickets.id })
+        .from(tickets)
+        .where(afterId === null ? undefined : gt(tickets.id, afterId))
+        .orderBy(asc(tickets.id))
+        .limit(limit)
+        .all()
+        .map((r) => r.id),
+
+    rebuild: async (ticketIds, compute) =>
+      immediate(() => {
+        const rows = db.select().from(tickets).where(inArray(tickets.id, ticketIds)).all();
+        for (const ticket of rows) {
+          const site = db.select().from(sites).where(eq(sites.id, ticket.siteId)).get();
+          if (!site) continue;
+          const history = db.select().from(events).where(eq(events.ticketId, ticket.id)).orderBy(asc(events.id)).all();
+          const tracked = compute(ticket, site, history);
+          db.update(tickets).set(trackingColumns(tracked)).where(eq(tickets.id, ticket.id)).run();
+          db.delete(metricFacts).where(eq(metricFacts.ticketId, ticket.id)).run();
+          if (tracked.facts.length > 0) db.insert(metricFacts).values(factRows(tracked.facts, ticket)).run();
+        }
+      }),
+  };
+  return { store, writeFacts };
+}
