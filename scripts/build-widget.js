@@ -21,11 +21,39 @@ const trpcPureStatics = {
   },
 };
 
+/**
+ * tRPC ships object spread and class fields down-levelled through Babel-style helpers
+ * (`_objectSpread2`, `_defineProperty`, with `_typeof`, `toPrimitive`, `toPropertyKey`).
+ * The widget targets ES2022, which has both: the helpers are swapped for the same
+ * semantics in a few lines (own enumerable keys, symbols included, defined as plain data
+ * properties). A file whose other code uses a helper's internals is left as it is.
+ */
+const HELPERS = /\/\/#region \\0@oxc-project\+runtime@[^/]+\/helpers\/esm\/(typeof|toPrimitive|toPropertyKey|defineProperty|objectSpread2)\.js\n[\s\S]*?\/\/#endregion\n?/g;
+const NATIVE_HELPERS = `const data = (value) => ({ value, enumerable: true, configurable: true, writable: true });
+function _defineProperty(target, key, value) { return Object.defineProperty(target, key, data(value)); }
+function _objectSpread2(target, ...sources) {
+  for (const source of sources) {
+    if (source == null) continue;
+    for (const key of Reflect.ownKeys(source)) if (Object.prototype.propertyIsEnumerable.call(source, key)) Object.defineProperty(target, key, data(source[key]));
+  }
+  return target;
+}
+`;
+const nativeSpread = {
+  name: 'closeloop-native-spread',
+  transform(code, id) {
+    if (!/\/@trpc\/(client|server)\/dist\/[^/]*\.mjs$/.test(id) || code.search(HELPERS) === -1) return null;
+    const rest = code.replace(HELPERS, '');
+    if (/\b(_typeof|toPrimitive|toPropertyKey|ownKeys)\b/.test(rest)) return null;
+    return { code: NATIVE_HELPERS + rest, map: null };
+  },
+};
+
 const bundle = (entry, file, plugins = []) =>
   build({
     configFile: 'vite.config.ts',
     logLevel: 'warn',
-    plugins: [trpcPureStatics, ...plugins],
+    plugins: [trpcPureStatics, nativeSpread, ...plugins],
     define: { 'process.env.NODE_ENV': '"production"' },
     build: {
       outDir: 'dist/widget',

@@ -10,6 +10,8 @@ import type { Draft, WidgetStorage } from './storage.js';
 
 type Outputs = Awaited<ReturnType<CustomerClient['tickets']['get']>>;
 export type TimelineItem = Outputs['timeline'][number];
+/** What a session tells of the site. */
+export type SiteSummary = NonNullable<CustomerClient['session']['site']>;
 
 export type View = { name: 'home' } | { name: 'new'; followUpOf?: string } | { name: 'ticket'; id: string };
 
@@ -88,8 +90,9 @@ export function createController(options: ControllerOptions) {
   const locale = signal('en');
   // Null until the first language file has arrived: nothing is shown before there are words for it.
   const messages = signal<Messages | null>(null);
-  const siteTexts = signal<Record<string, Record<string, string>>>({});
-  const t = computed(() => translator(messages.value ?? ({} as Messages), siteTexts.value[locale.value], locale.value));
+  /** What the session told of the site: its texts, topics and reply promise. */
+  const site = signal<SiteSummary | null>(null);
+  const t = computed(() => translator(messages.value ?? ({} as Messages), site.value?.texts[locale.value], locale.value));
   let markReady: () => void;
   /** Resolves once the first language's words are in. */
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -192,7 +195,7 @@ export function createController(options: ControllerOptions) {
   function remember() {
     const token = client.session.token;
     verified.value = client.session.customer?.verified ?? verified.value;
-    if (client.session.site) siteTexts.value = client.session.site.texts;
+    if (client.session.site) site.value = client.session.site;
     if (token && storage.read().token !== token) storage.update((s) => ({ ...s, token, user: identitySubject(identity) }));
   }
 
@@ -397,6 +400,7 @@ export function createController(options: ControllerOptions) {
     verified,
     online,
     sessionError,
+    site,
     announcement,
     unread,
     now,
@@ -520,6 +524,7 @@ export function createController(options: ControllerOptions) {
                 idempotencyKey,
                 context: pageContext(siteFields),
                 locale: locale.value,
+                ...(form.topicId ? { topicId: form.topicId } : {}),
                 ...(attachmentIds.length ? { attachmentIds } : {}),
                 ...(form.email ? { email: form.email } : {}),
                 ...(form.name ? { name: form.name } : {}),

@@ -7,10 +7,10 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60],
 ];
 
-/** "3 minutes ago", "yesterday": through Intl, in the widget's language. */
-export function relativeTime(iso: string, now: number, locale: string): string {
+/** "3 minutes ago", "yesterday" ("1 day ago" with numeric 'always'), "in 2 hours": through Intl, in the widget's language. */
+export function relativeTime(iso: string, now: number, locale: string, numeric: 'auto' | 'always' = 'auto'): string {
   const seconds = Math.round((Date.parse(iso) - now) / 1000);
-  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const format = new Intl.RelativeTimeFormat(locale, { numeric });
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
   }

@@ -12,7 +12,13 @@ export function pickLocale(candidates: (string | undefined | null)[]): string {
   return 'en';
 }
 
-export type Translate = (key: keyof Messages, vars?: Record<string, string | number>) => string;
+/**
+ * Texts only a site writes (`texts` in the site's settings), per language; empty unless set:
+ * `intro` above the new-ticket form, `responseTime` instead of the reply promise made from its targets.
+ */
+type SiteOnlyText = 'intro' | 'responseTime';
+
+export type Translate = (key: keyof Messages | SiteOnlyText, vars?: Record<string, string | number>) => string;
 
 /**
  * The form of a plural text for this count: `one: {count} reply|other: {count} replies`
@@ -27,7 +33,7 @@ function pluralForm(text: string, category: string): string {
 export function translator(messages: Messages, siteTexts: Record<string, string> = {}, locale = 'en'): Translate {
   const plurals = new Intl.PluralRules(locale);
   return (key, vars) => {
-    let text = siteTexts[key] ?? messages[key] ?? '';
+    let text = siteTexts[key] ?? (messages as Partial<Record<string, string>>)[key] ?? '';
     if (typeof vars?.count === 'number' && text.includes('|')) text = pluralForm(text, plurals.select(vars.count));
     return vars ? text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? '')) : text;
   };

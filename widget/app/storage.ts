@@ -17,6 +17,7 @@ export interface Draft {
   message?: string;
   email?: string;
   name?: string;
+  topicId?: string;
   /** Kept with the draft, so a retried send can never open two tickets. */
   idempotencyKey?: string;
 }

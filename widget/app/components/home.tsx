@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Controller } from '../controller.js';
-import { relativeTime } from '../format.js';
+import { messageTime, relativeTime } from '../format.js';
 import { EmailSignIn } from './email-sign-in.js';
 import { StatusBadge } from './status-badge.js';
 
@@ -16,14 +16,25 @@ function usePortalFilter(c: Controller, portal: boolean) {
   return { show, setShow, query, setQuery, list, filtered };
 }
 
+/** "We usually reply within 2 hours", or when support is back; the site's own text wins. */
+function replyPromise(c: Controller) {
+  const t = c.t.value;
+  const r = c.site.value?.replyWithin;
+  if (t('responseTime') || !r) return t('responseTime');
+  const now = c.now();
+  if (r.backAt) return t('backAt', { time: messageTime(r.backAt, now, c.locale.value) });
+  return r.minutes ? t('replyWithin', { time: relativeTime(new Date(now + r.minutes * 60_000).toISOString(), now, c.locale.value, 'always') }) : '';
+}
+
 export function Home({ c, portal = false }: { c: Controller; portal?: boolean }) {
   const t = c.t.value;
+  const promise = replyPromise(c);
   const f = usePortalFilter(c, portal);
   const list = f.list;
   return (
     <div class="view">
       <p class="greeting">{t('greeting')}</p>
-      {t('responseTime') && <p class="muted small">{t('responseTime')}</p>}
+      {promise && <p class="muted small">{promise}</p>}
       <button type="button" class="primary wide" onClick={() => c.newTicket()}>
         {t('newTicket')}
       </button>

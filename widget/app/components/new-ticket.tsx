@@ -13,7 +13,8 @@ export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: string | undefined }) {
   const t = c.t.value;
   const draftId = followUpOf ? `follow:${followUpOf}` : 'new';
-  const [form, setForm] = useState(() => ({ subject: '', message: '', email: '', name: '', ...c.draft(draftId) }));
+  const [form, setForm] = useState(() => ({ subject: '', message: '', email: '', name: '', topicId: '', ...c.draft(draftId) }));
+  const topics = followUpOf ? [] : (c.site.value?.topics ?? []);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const firstInvalid = useRef<HTMLInputElement | HTMLTextAreaElement | null>(null);
   const anonymous = !c.verified.value && !followUpOf;
@@ -49,6 +50,7 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
       {
         subject: form.subject.trim(),
         message: form.message.trim(),
+        ...(topics.some((x) => x.id === form.topicId) ? { topicId: form.topicId } : {}),
         ...(anonymous && form.email.trim() ? { email: form.email.trim() } : {}),
         ...(anonymous && form.name.trim() ? { name: form.name.trim() } : {}),
       },
@@ -63,6 +65,17 @@ export function NewTicket({ c, followUpOf }: { c: Controller; followUpOf?: strin
     <form class="view" onSubmit={(e) => void submit(e)} noValidate {...(followUpOf ? {} : files.handlers)}>
       {followUpOf && <p class="muted">{t('followUpHint')}</p>}
       {!followUpOf && t('intro') && <p class="intro">{t('intro')}</p>}
+      {topics.length > 0 && (
+        <div class="field">
+          <label for="cl-topic">{`${t('topic')} (${t('optional')})`}</label>
+          <select id="cl-topic" value={form.topicId} onChange={(e) => update('topicId')(e.currentTarget.value)}>
+            <option value="">—</option>
+            {topics.map((x) => (
+              <option value={x.id}>{x.labels[c.locale.value] ?? x.labels.en}</option>
+            ))}
+          </select>
+        </div>
+      )}
       {!followUpOf && (
         <Field id="cl-subject" label={t('subject')} value={form.subject} onInput={update('subject')} error={errors.subject} required limit={SUBJECT_LIMIT} inputRef={refFor('subject')} />
       )}

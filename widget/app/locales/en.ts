@@ -5,8 +5,6 @@ export const en = {
   closeSupport: 'Close support',
   unreadReplies: 'one: {count} unread reply|other: {count} unread replies',
   title: 'Support',
-  /** Shown above the new-ticket form; empty unless the site sets its own. */
-  intro: '',
   greeting: 'Hi! How can we help?',
   back: 'Back',
   close: 'Close',
@@ -19,8 +17,10 @@ export const en = {
   newTicket: 'New ticket',
   noTickets: 'No tickets yet',
   noTicketsHint: 'Ask us anything: your questions and our answers will be here.',
-  /** "We usually answer within …": empty unless the site sets its own, per language. */
-  responseTime: '',
+  /** From the site's first-reply target (`{time}`: "in 2 hours"), when it sets one. */
+  replyWithin: 'We usually reply {time}.',
+  /** Outside business hours (`{time}`: "14:00", or "12 Jan 09:00" on another day). */
+  backAt: 'We are away right now. Back: {time}.',
   unread: 'New reply',
   loading: 'Loading…',
   loadMore: 'Show older tickets',
@@ -35,6 +35,7 @@ export const en = {
   errorReopenWindow: 'This ticket was closed too long ago to reopen.',
   errorInvalid: 'Please check what you entered and try again.',
   errorTooLarge: 'That is too long to send. Please shorten it and try again.',
+  topic: 'Topic',
   attach: 'Attach files',
   removeFile: 'Remove {name}',
   attachTooBig: 'This file is too large to send.',

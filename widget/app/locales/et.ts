@@ -6,8 +6,6 @@ export const et: Messages = {
   closeSupport: 'Sulge klienditugi',
   unreadReplies: 'one: {count} lugemata vastus|other: {count} lugemata vastust',
   title: 'Klienditugi',
-  /** Shown above the new-ticket form; empty unless the site sets its own. */
-  intro: '',
   greeting: 'Tere! Kuidas saame aidata?',
   back: 'Tagasi',
   close: 'Sulge',
@@ -20,8 +18,10 @@ export const et: Messages = {
   newTicket: 'Uus pöördumine',
   noTickets: 'Pöördumisi veel pole',
   noTicketsHint: 'Küsi meilt mida tahes: sinu küsimused ja meie vastused on siin.',
-  /** "We usually answer within …": empty unless the site sets its own, per language. */
-  responseTime: '',
+  /** From the site's first-reply target (`{time}`: "in 2 hours"), when it sets one. */
+  replyWithin: 'Tavaliselt vastame {time}.',
+  /** Outside business hours (`{time}`: "14:00", or "12 Jan 09:00" on another day). */
+  backAt: 'Oleme praegu eemal. Tagasi: {time}.',
   unread: 'Uus vastus',
   loading: 'Laadin…',
   loadMore: 'Näita vanemaid pöördumisi',
@@ -36,6 +36,7 @@ export const et: Messages = {
   errorReopenWindow: 'See pöördumine suleti liiga ammu, et seda uuesti avada.',
   errorInvalid: 'Palun kontrolli sisestatut ja proovi uuesti.',
   errorTooLarge: 'See on saatmiseks liiga pikk. Palun lühenda ja proovi uuesti.',
+  topic: 'Teema',
   attach: 'Lisa failid',
   removeFile: 'Eemalda {name}',
   attachTooBig: 'See fail on saatmiseks liiga suur.',

@@ -6,8 +6,6 @@ export const it: Messages = {
   closeSupport: 'Chiudi l’assistenza',
   unreadReplies: 'one: {count} risposta non letta|other: {count} risposte non lette',
   title: 'Assistenza',
-  /** Shown above the new-ticket form; empty unless the site sets its own. */
-  intro: '',
   greeting: 'Ciao! Come possiamo aiutarti?',
   back: 'Indietro',
   close: 'Chiudi',
@@ -20,8 +18,10 @@ export const it: Messages = {
   newTicket: 'Nuova richiesta',
   noTickets: 'Ancora nessuna richiesta',
   noTicketsHint: 'Chiedici qualsiasi cosa: qui troverai domande e risposte.',
-  /** "We usually answer within …": empty unless the site sets its own, per language. */
-  responseTime: '',
+  /** From the site's first-reply target (`{time}`: "in 2 hours"), when it sets one. */
+  replyWithin: 'Di solito rispondiamo {time}.',
+  /** Outside business hours (`{time}`: "14:00", or "12 Jan 09:00" on another day). */
+  backAt: 'Ora siamo assenti. Di nuovo qui: {time}.',
   unread: 'Nuova risposta',
   loading: 'Caricamento…',
   loadMore: 'Mostra richieste precedenti',
@@ -36,6 +36,7 @@ export const it: Messages = {
   errorReopenWindow: 'Questa richiesta è stata chiusa troppo tempo fa per essere riaperta.',
   errorInvalid: 'Controlla i dati inseriti e riprova.',
   errorTooLarge: 'Il testo è troppo lungo da inviare. Accorcialo e riprova.',
+  topic: 'Argomento',
   attach: 'Allega file',
   removeFile: 'Rimuovi {name}',
   attachTooBig: 'Questo file è troppo grande da inviare.',
