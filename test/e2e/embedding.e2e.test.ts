@@ -78,7 +78,7 @@ describe.skipIf(SKIP_E2E)('embedding the widget in a real browser', { timeout: E
     await launcher.click();
     await createAs(page, 'Styled despite the page');
     const look = await widget(page).getByRole('button', { name: 'Back' }).evaluate((el) => {
-      const header = getComputedStyle(el.closest('header')!);
+      const header = getComputedStyle(el.closest('.panel-head')!);
       const panel = el.closest('.panel')!.getBoundingClientRect();
       return { headerBg: header.backgroundColor, font: header.fontFamily, width: Math.round(panel.width) };
     });

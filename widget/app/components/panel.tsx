@@ -29,7 +29,8 @@ export function Panel({ c, inline, onClose }: { c: Controller; inline: boolean; 
         }
       }}
     >
-      <header class="panel-head">
+      {/* Not a <header>: inside a dialog it would be a second banner beside the host page's own. */}
+      <div class="panel-head">
         {view.name !== 'home' ? (
           <button type="button" class="icon" aria-label={t('back')} onClick={() => c.showHome()}>
             <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
@@ -51,7 +52,7 @@ export function Panel({ c, inline, onClose }: { c: Controller; inline: boolean; 
         ) : (
           <span class="spacer" />
         )}
-      </header>
+      </div>
       {!c.online.value && (
         <p class="notice warn" role="status">
           {t('offline')}
