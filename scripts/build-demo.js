@@ -6,5 +6,10 @@ await build({
   logLevel: 'warn',
   root: 'demo/console',
   base: '/console/',
-  build: { outDir: '../../dist/demo/console', emptyOutDir: true },
+  build: {
+    outDir: '../../dist/demo/console',
+    emptyOutDir: true,
+    // Two pages: the console, and the dashboard with its charts (loaded only there).
+    rollupOptions: { input: { index: 'demo/console/index.html', dashboard: 'demo/console/dashboard.html' } },
+  },
 });

@@ -6,7 +6,7 @@
 import type http from 'node:http';
 import { CloseloopError, type AgentClient } from '../../sdk/index.js';
 
-const ACTIONS = ['reply', 'note', 'resolve', 'postpone', 'reopen', 'close', 'markSpam', 'unspam', 'delete', 'restore', 'purge'] as const;
+const ACTIONS = ['reply', 'note', 'resolve', 'postpone', 'reopen', 'close', 'markSpam', 'unspam', 'delete', 'restore', 'purge', 'setTopic', 'setTags', 'setPriority'] as const;
 type Action = (typeof ACTIONS)[number];
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
@@ -68,6 +68,9 @@ export function createConsoleApi(agent: AgentClient) {
     if (name === 'list') return agent.tickets.list(input as Parameters<AgentClient['tickets']['list']>[0]);
     if (name === 'get') return agent.tickets.get(input as { ticketId: string });
     if (name === 'emails') return agent.emails.list(input as { ticketId: string });
+    if (name === 'site') return agent.site.get();
+    if (name === 'next') return agent.tickets.next();
+    if (name === 'metrics') return agent.metrics.summary(input as Parameters<AgentClient['metrics']['summary']>[0]);
     if (!(ACTIONS as readonly string[]).includes(name)) throw new CloseloopError('NOT_FOUND', 'No such action', 404);
     const action = agent.tickets[name as Action] as (input: unknown) => Promise<unknown>;
     return action(input);

@@ -5,6 +5,7 @@ try {
     apiPort: Number(process.env.PORT ?? 8787),
     shopPort: Number(process.env.DEMO_PORT ?? 8788),
     host: process.env.HOST ?? '127.0.0.1',
+    sampleHistory: process.env.CLOSELOOP_DEMO_SAMPLES !== '0',
   });
   const stop = () => {
     process.off('SIGINT', stop);

@@ -15,6 +15,7 @@ import { createConsoleApi } from './console-api.js';
 import { mailPage } from './mail-page.js';
 import { startSmtpCatcher } from './smtp-catcher.js';
 import { portalPage, shopPage } from './pages.js';
+import { writeSampleHistory } from './sample-history.js';
 
 interface DemoKeys {
   siteId: string;
@@ -29,7 +30,26 @@ export interface DemoOptions {
   apiPort?: number;
   shopPort?: number;
   log?: (line: string) => void;
+  /** A month of made-up tickets for the dashboard, written once when the demo site is new. */
+  sampleHistory?: boolean;
 }
+
+/** What a shop would set up: topics customers choose from, and reply targets. */
+const DEMO_SETTINGS = {
+  topics: [
+    { id: 'orders', labels: { en: 'Orders and delivery', et: 'Tellimused ja tarne', it: 'Ordini e consegne' } },
+    { id: 'billing', labels: { en: 'Billing and refunds', et: 'Arved ja tagasimaksed', it: 'Fatture e rimborsi' } },
+    { id: 'account', labels: { en: 'My account', et: 'Minu konto', it: 'Il mio account' } },
+  ],
+  sla: {
+    targets: [
+      { priority: 'urgent' as const, firstReplyMinutes: 30, nextReplyMinutes: 60, resolutionMinutes: 8 * 60 },
+      { priority: 'high' as const, firstReplyMinutes: 60, nextReplyMinutes: 120, resolutionMinutes: 24 * 60 },
+      { priority: 'normal' as const, firstReplyMinutes: 240, nextReplyMinutes: 480, resolutionMinutes: 48 * 60 },
+      { priority: 'low' as const, firstReplyMinutes: 480, nextReplyMinutes: 960, resolutionMinutes: 96 * 60 },
+    ],
+  },
+};
 
 // The built console: beside this file's compiled folder, or under dist/ when running from source.
 const CONSOLE_DIR = [join(import.meta.dirname, '../../dist/demo/console'), join(import.meta.dirname, '../console')].find((dir) =>
@@ -51,8 +71,6 @@ export async function startDemo(options: DemoOptions = {}) {
     allowPrivateWebhooks: true,
     mail: { smtpUrl: catcher.url, from: 'Acme Shop <support@acme.example>', publicUrl: `http://${host}:${apiPort}`, inboundPort: 0, inboundHost: host },
   });
-  const { url: apiUrl } = await api.listen(apiPort, host);
-  const replies = nodemailer.createTransport({ host, port: api.inboundSmtpPort!, secure: false, ignoreTLS: true });
 
   const shop = http.createServer();
   await new Promise<void>((resolve, reject) => {
@@ -74,6 +92,11 @@ export async function startDemo(options: DemoOptions = {}) {
     const site = await api.store.createSite({ name: 'Acme Shop (demo)', origins: [shopUrl, shopUrl.replace('127.0.0.1', 'localhost')] }, Date.now());
     const agentId = (await api.store.upsertAgent(site.id, { email: 'ada@acme.example', name: 'Ada' }, Date.now())).id;
     keys = { siteId: site.id, siteKey: site.siteKey, secretKey: site.secretKey, agentId };
+    const configured = await api.store.updateSite(site.id, DEMO_SETTINGS);
+    if (options.sampleHistory && configured) {
+      const count = await writeSampleHistory(api.store, configured, agentId, Date.now());
+      log(`Wrote a month of sample history (${count} tickets) for the dashboard.`);
+    }
     writeFileSync(keysFile, JSON.stringify(keys, null, 2), { mode: 0o600 });
     created = true;
   }
@@ -81,6 +104,10 @@ export async function startDemo(options: DemoOptions = {}) {
   // Links land on the shop's own help centre; a reply shows in the inbox a minute later unless read in the widget.
   const site = await api.store.getSite(keys.siteId);
   if (!site?.notifications) await api.store.updateSite(keys.siteId, { notifications: { portalUrl: `${shopUrl}/portal`, replyDelayMinutes: 1 } });
+
+  // Listening (and sweeping) starts once the site and any sample history are written.
+  const { url: apiUrl } = await api.listen(apiPort, host);
+  const replies = nodemailer.createTransport({ host, port: api.inboundSmtpPort!, secure: false, ignoreTLS: true });
 
   const agent = createAgentClient({ url: apiUrl, secretKey: keys.secretKey, agentId: keys.agentId, EventSource });
   const consoleApi = createConsoleApi(agent);
@@ -139,6 +166,7 @@ export async function startDemo(options: DemoOptions = {}) {
   log(`  Demo shop        ${shopUrl}/           (the widget, as a site owner pastes it)`);
   log(`  Help centre      ${shopUrl}/portal     (the full-page customer portal)`);
   log(`  Agent console    ${shopUrl}/console    (answer, resolve, postpone… as Ada)`);
+  log(`  Dashboard        ${shopUrl}/console/dashboard.html   (the support lead's Monday figures)`);
   log(`  Demo inbox       ${shopUrl}/mail       (the emails customers got; their links work)`);
   log('Open the shop and the console side by side. Ctrl+C stops; data stays in ' + dataDir + '.');
 

@@ -15,6 +15,10 @@ interface Ticket {
   contactEmail: string | null;
   allowedActions: string[];
   rating: number | null;
+  priority: string;
+  topicId: string | null;
+  tags: string[];
+  sla: { firstReplyDueAt: string | null; nextReplyDueAt: string | null; resolutionDueAt: string | null; breached: string[] };
   context: { pageUrl?: string; userAgent?: string; language?: string; fields?: Record<string, string> } | null;
 }
 interface Email {
@@ -72,6 +76,27 @@ async function upload(file: File): Promise<UploadedAttachment> {
   if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
   return body;
 }
+type Topic = Outputs['agent']['site']['get']['topics'][number];
+const SLA_NAMES: Record<string, string> = { firstReply: 'first reply', nextReply: 'next reply', resolution: 'resolution' };
+
+/** The ticket's service levels: what is due when, and what was missed. */
+function Sla({ sla }: { sla: Ticket['sla'] }) {
+  const due = (
+    [
+      ['First reply', sla.firstReplyDueAt],
+      ['Next reply', sla.nextReplyDueAt],
+      ['Resolution', sla.resolutionDueAt],
+    ] as const
+  ).filter(([, at]) => at);
+  if (due.length === 0 && sla.breached.length === 0) return null;
+  return (
+    <p class="sla">
+      {due.map(([name, at]) => `${name} due ${time(at!)}`).join(' · ')}
+      {sla.breached.length > 0 && <span class="missed">{`${due.length ? ' · ' : ''}Missed: ${sla.breached.map((b) => SLA_NAMES[b] ?? b).join(', ')}`}</span>}
+    </p>
+  );
+}
+
 const who = (t: Ticket) => t.customer?.name ?? t.customer?.email ?? t.contactEmail ?? 'Anonymous visitor';
 
 function Console() {
@@ -88,6 +113,25 @@ function Console() {
   const [tick, setTick] = useState(0);
   const [query, setQuery] = useState('');
   const [more, setMore] = useState<string | null>(null);
+  const [topics, setTopics] = useState<Topic[]>([]);
+  const [solveNote, setSolveNote] = useState('');
+
+  useEffect(() => {
+    call<{ topics: Topic[] }>('site').then((site) => setTopics(site.topics), () => undefined);
+  }, []);
+
+  /** "To solve": the most urgent ticket that is nobody's or already Ada's, now hers. */
+  async function takeNext() {
+    setSolveNote('');
+    try {
+      const next = await call<Ticket | null>('next');
+      if (!next) return setSolveNote('Nothing to solve right now.');
+      setSelected(next.id);
+      setTick((n) => n + 1);
+    } catch (e) {
+      setSolveNote((e as Error).message);
+    }
+  }
 
   const listFrom = (cursor?: string) => {
     const status = FILTERS[filter]![1];
@@ -188,10 +232,22 @@ function Console() {
     <>
       <header>
         <h1>Agent console · Acme Shop</h1>
+        <nav>
+          <a href="./" aria-current="page">
+            Tickets
+          </a>
+          <a href="./dashboard.html">Dashboard</a>
+        </nav>
         <span class="live" role="status">{live ? '● Live' : '○ Connecting…'}</span>
       </header>
       <div class="layout">
         <aside aria-label="Tickets">
+          <div class="solve">
+            <button type="button" onClick={() => void takeNext()}>
+              To solve: take the next ticket
+            </button>
+            {solveNote && <span role="status">{solveNote}</span>}
+          </div>
           <div class="filters" role="group" aria-label="Show">
             {FILTERS.map(([label], i) => (
               <button type="button" aria-pressed={filter === i} onClick={() => setFilter(i)}>
@@ -232,6 +288,41 @@ function Console() {
                 From {who(detail.ticket)}
                 {detail.ticket.rating !== null && ` · rated ${detail.ticket.rating}/5`}
               </p>
+              <Sla sla={detail.ticket.sla} />
+              <div class="sorting">
+                {can('setTopic') && (
+                  <label>
+                    Topic{' '}
+                    <select value={detail.ticket.topicId ?? ''} onChange={(e) => void act('setTopic', { topicId: e.currentTarget.value || null })}>
+                      <option value="">None</option>
+                      {topics.map((t) => (
+                        <option value={t.id}>{t.labels.en ?? t.id}</option>
+                      ))}
+                    </select>
+                  </label>
+                )}
+                {can('setPriority') && (
+                  <label>
+                    Priority{' '}
+                    <select value={detail.ticket.priority} onChange={(e) => void act('setPriority', { priority: e.currentTarget.value })}>
+                      {['low', 'normal', 'high', 'urgent'].map((p) => (
+                        <option value={p}>{p}</option>
+                      ))}
+                    </select>
+                  </label>
+                )}
+                {can('setTags') && (
+                  <label>
+                    Tags{' '}
+                    <input
+                      key={`${detail.ticket.id}:${detail.ticket.tags.join(',')}`}
+                      defaultValue={detail.ticket.tags.join(', ')}
+                      placeholder="vip, refund"
+                      onChange={(e) => void act('setTags', { tags: e.currentTarget.value.split(',').map((x) => x.trim()).filter(Boolean) })}
+                    />
+                  </label>
+                )}
+              </div>
               {detail.ticket.context && (
                 <dl class="context">
                   {detail.ticket.context.pageUrl && (

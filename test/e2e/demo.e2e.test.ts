@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { gradientPng } from '../helpers/sample-files.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo } from '../../demo/backend/start.js';
-import { E2E_TIMEOUT, launch, newPage, shot, SKIP_E2E, widget } from './harness.js';
+import { axe, E2E_TIMEOUT, launch, newPage, shot, SKIP_E2E, widget } from './harness.js';
 
 describe.skipIf(SKIP_E2E)('the demo anyone can run', { timeout: E2E_TIMEOUT }, () => {
   let browser: Browser;
@@ -109,6 +109,68 @@ describe.skipIf(SKIP_E2E)('the demo anyone can run', { timeout: E2E_TIMEOUT }, (
       await shot(portal, 'demo-portal');
     } finally {
       await again.close();
+    }
+  });
+
+  it('gives a support lead the month at a glance, and agents the next ticket to solve', async () => {
+    const samplesDir = mkdtempSync(join(tmpdir(), 'closeloop-demo-samples-'));
+    const lines: string[] = [];
+    const demo = await startDemo({ dataDir: samplesDir, apiPort: 0, shopPort: 0, sampleHistory: true, log: (l) => lines.push(l) });
+    try {
+      expect(lines.join('\n')).toMatch(/Wrote a month of sample history \(\d+ tickets\)/);
+      const page = await newPage(browser, { width: 1360, height: 1400 });
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(`${demo.shopUrl}/console/dashboard.html`);
+      await page.locator('.tiles').waitFor();
+      // The tiles say what the API says for the same range.
+      const end = new Date();
+      end.setHours(24, 0, 0, 0);
+      const api = (await (
+        await fetch(`${demo.shopUrl}/console/api/metrics`, { method: 'POST', body: JSON.stringify({ from: new Date(end.getTime() - 30 * 86_400_000).toISOString(), to: end.toISOString() }) })
+      ).json()) as { totals: { created: number; slaBreaches: number } };
+      expect(api.totals.created).toBeGreaterThan(150);
+      await expect(page.locator('.tile', { hasText: 'Created' }).locator('.tile-value').textContent()).resolves.toBe(String(api.totals.created));
+      await expect(page.locator('.tile', { hasText: 'Missed targets' }).locator('.tile-value').textContent()).resolves.toBe(String(api.totals.slaBreaches));
+      await expect(page.locator('svg.chart').count()).resolves.toBe(4);
+      await expect(page.locator('svg.chart rect').count()).resolves.toBeGreaterThan(60);
+      await expect(page.locator('table.topics tbody tr').allTextContents()).resolves.toEqual([
+        expect.stringMatching(/^Orders and delivery\d+/),
+        expect.stringMatching(/^Billing and refunds\d+/),
+        expect.stringMatching(/^My account\d+/),
+      ]);
+      await axe(page, 'the dashboard');
+      await shot(page, 'demo-dashboard');
+      await page.getByRole('button', { name: 'Last 7 days' }).click();
+      await page.getByRole('button', { name: 'Last 7 days', pressed: true }).waitFor();
+      await expect(page.locator('svg.chart').first().locator('text').filter({ hasText: /\w/ }).count()).resolves.toBeGreaterThan(3);
+
+      // "To solve" hands Ada the most urgent ticket, now hers.
+      await page.goto(`${demo.shopUrl}/console`);
+      await page.getByRole('button', { name: /To solve/ }).click();
+      await page.locator('.sorting').waitFor();
+      await page.getByText(/assigned · Ada/).last().waitFor();
+
+      // The shop's widget offers the topics and says how soon support replies.
+      const shop = await newPage(browser);
+      await shop.goto(demo.shopUrl);
+      await widget(shop).getByRole('button', { name: 'Open support' }).click();
+      await widget(shop).getByText('We usually reply in 4 hours.').waitFor();
+      await widget(shop).getByRole('button', { name: 'New ticket' }).click();
+      await widget(shop).getByLabel('Topic (optional)').selectOption({ label: 'Billing and refunds' });
+      await widget(shop).getByLabel('Subject').fill('Invoice needed');
+      await widget(shop).getByLabel('Message').fill('Please send an invoice for order 77.');
+      await axe(shop, 'the new-ticket form with topics');
+      await shot(shop, 'demo-widget-topics');
+      await widget(shop).getByRole('button', { name: 'Send' }).click();
+      await widget(shop).getByRole('heading', { name: 'Invoice needed' }).waitFor();
+      await page.getByRole('button', { name: /Invoice needed/ }).click();
+      await page.getByRole('heading', { name: /Invoice needed/ }).waitFor();
+      await expect(page.getByLabel('Topic').inputValue()).resolves.toBe('billing');
+      expect(errors).toEqual([]);
+    } finally {
+      await demo.close();
+      rmSync(samplesDir, { recursive: true, force: true });
     }
   });
 });

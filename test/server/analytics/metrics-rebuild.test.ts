@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { rebuildMetrics } from '../../../server/analytics/rebuild-metrics.js';
 import { HOUR, useTestServer, type TestServer } from '../../helpers/test-server.js';
-
-/** A small seeded generator: the same history on every run and both databases. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../demo/backend/seeded-random.js';
 
 describe('metrics rebuild', () => {
   let t: TestServer;
   useTestServer((server) => (t = server));
 
   it('recomputes from the events exactly what was kept up to date live, after a random history', async () => {
-    const rnd = random(14);
+    // Seeded: the same history on every run and both databases.
+    const rnd = seededRandom(14);
     const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)]!;
     const ada = await t.agent({ name: 'Ada', email: 'ada@shop.test' });
     const bob = await t.agent({ name: 'Bob', email: 'bob@shop.test' });
