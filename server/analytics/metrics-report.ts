@@ -48,8 +48,14 @@ export async function metricsSummary(store: Store, site: SiteRow, request: Summa
     backlog: backlogFigures(backlog),
   };
   if (!groupBy || !grouped) return summary;
+  // Many rows share a bucket: each bucket's day is worked out once.
+  const days = new Map<string | number | null, string>();
   const label = byTime
-    ? (key: string | number | null) => periodOf(groupBy, timeZone, from + Number(key) * bucketMs!)
+    ? (key: string | number | null) => {
+        let day = days.get(key);
+        if (day === undefined) days.set(key, (day = periodOf(groupBy, timeZone, from + Number(key) * bucketMs!)));
+        return day;
+      }
     : (key: string | number | null) => (key === null ? null : String(key));
   const all: (string | null)[] = byTime
     ? periodsIn(groupBy, timeZone, from, to)

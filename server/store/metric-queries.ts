@@ -85,6 +85,16 @@ export const countRow = (r: Record<string, unknown>): MetricCount => ({
   oneTouch: Number(r.one_touch),
 });
 
+/** The same from a row read as an array, in the query's column order (no object per row: there are many). */
+export const durationValues = (r: unknown[]): MetricDuration => ({
+  kind: String(r[0]),
+  key: key(r[1]),
+  ms: Number(r[2]),
+  businessMs: Number(r[3]),
+  waitMs: num(r[4]),
+  waitBusinessMs: num(r[5]),
+});
+
 export const durationRow = (r: Record<string, unknown>): MetricDuration => ({
   kind: String(r.kind),
   key: key(r.key),

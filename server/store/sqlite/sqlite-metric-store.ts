@@ -5,7 +5,7 @@
 import { asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Tracked } from '../../analytics/ticket-tracking.js';
 import { factRows, trackingColumns } from '../metric-writes.js';
-import { backlogQuery, countRow, countsQuery, durationRow, durationsQuery, factUpdateQueries, nextQuery } from '../metric-queries.js';
+import { backlogQuery, countRow, countsQuery, durationsQuery, durationValues, factUpdateQueries, nextQuery } from '../metric-queries.js';
 import type { ActorRef, Applied, Decide, MetricStore, TicketRef, TicketRow } from '../store.js';
 import type { Db } from './open-database.js';
 import { events, metricFacts, sites, tickets } from './schema.js';
@@ -26,7 +26,7 @@ export function createSqliteMetricStore({ db, immediate, applyOne }: Deps) {
   const store: MetricStore = {
     facts: async (query) => ({
       counts: db.all<Record<string, unknown>>(countsQuery('sqlite', query)).map(countRow),
-      durations: db.all<Record<string, unknown>>(durationsQuery('sqlite', query)).map(durationRow),
+      durations: db.values<unknown[]>(durationsQuery('sqlite', query)).map(durationValues),
     }),
 
     backlog: async (siteId, now) =>

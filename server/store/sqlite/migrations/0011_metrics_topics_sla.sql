@@ -19,7 +19,7 @@ CREATE TABLE `metric_facts` (
 	FOREIGN KEY (`ticket_id`) REFERENCES `tickets`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE INDEX `metric_facts_site_at` ON `metric_facts` (`site_id`,`at`);--> statement-breakpoint
+CREATE INDEX `metric_facts_site_at_kind` ON `metric_facts` (`site_id`,`at`,`kind`);--> statement-breakpoint
 CREATE INDEX `metric_facts_ticket` ON `metric_facts` (`ticket_id`,`kind`);--> statement-breakpoint
 ALTER TABLE `sites` ADD `topics` text DEFAULT '[]' NOT NULL;--> statement-breakpoint
 ALTER TABLE `sites` ADD `sla` text;--> statement-breakpoint
