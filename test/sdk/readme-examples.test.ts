@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgentClient, createCustomerClient } from '../../sdk/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-const EXAMPLES = ['identify-user.ts', 'create-ticket.ts', 'answer-and-resolve.ts', 'receive-webhook.ts', 'email-setup.ts', 'attach-file.ts'];
+const EXAMPLES = ['identify-user.ts', 'create-ticket.ts', 'answer-and-resolve.ts', 'receive-webhook.ts', 'email-setup.ts', 'attach-file.ts', 'service-levels.ts'];
 const read = (file: string) => readFileSync(join(import.meta.dirname, file), 'utf8');
 
 describe('the README’s SDK examples', () => {
@@ -70,6 +70,19 @@ describe('the README’s SDK examples', () => {
     expect(await emailSetup()).toEqual([]);
     const agent = createAgentClient({ url: t.url, secretKey: t.site.secretKey });
     expect((await agent.site.get()).notifications).toMatchObject({ enabled: true, portalUrl: 'https://shop.example/help', senderName: 'Shop support', replyDelayMinutes: 5 });
+  });
+
+  it('set topics and service levels, read the last seven days, and take the next ticket to solve', async () => {
+    const { setUpServiceLevels, lastSevenDays, takeNext } = await import('./examples/service-levels.js');
+    await setUpServiceLevels();
+    const agent = createAgentClient({ url: t.url, secretKey: t.site.secretKey });
+    const ada = await agent.agents.upsert({ email: 'lead@shop.test', name: 'Lead' });
+    const ticket = await agent.tickets.create({ customer: { id: 'crm-9' }, subject: 'Parcel late', message: 'Where is it?', topicId: 'orders' });
+    expect(ticket.sla.firstReplyDueAt).not.toBeNull();
+    const week = await lastSevenDays();
+    expect(week.perDay).toHaveLength(8);
+    expect(week.perDay.reduce((sum, d) => sum + d.created, 0)).toBeGreaterThanOrEqual(1);
+    expect((await takeNext(ada.id))?.assigneeId).toBe(ada.id);
   });
 
   it('send a customer a file, and read it back by its signed link', async () => {
