@@ -72,14 +72,13 @@ function Dashboard() {
     { name: 'First reply (median)', color: COLORS.firstReply, values: groups.map((g) => g.firstReplyMs.p50) },
     { name: 'Full resolution (median)', color: COLORS.resolution, values: groups.map((g) => g.fullResolutionMs.p50) },
   ];
-  const backlog = data?.byDay.backlog;
-  const ages: [string, number][] = backlog
+  const ages: [string, number][] = totals
     ? [
-        ['< 1 day', backlog.ageUnder1d],
-        ['1–3 days', backlog.age1to3d],
-        ['3–7 days', backlog.age3to7d],
-        ['7–30 days', backlog.age7to30d],
-        ['> 30 days', backlog.ageOver30d],
+        ['< 1 day', totals.backlogUnder1d],
+        ['1–3 days', totals.backlog1to3d],
+        ['3–7 days', totals.backlog3to7d],
+        ['7–30 days', totals.backlog7to30d],
+        ['> 30 days', totals.backlogOver30d],
       ]
     : [];
   const topicName = (id: string | null) => (id === null ? 'No topic' : (data?.site.topics.find((t) => t.id === id)?.labels.en ?? id));
@@ -112,7 +111,7 @@ function Dashboard() {
           </p>
         )}
         {!data && !error && <p class="empty">Loading the figures…</p>}
-        {data && totals && backlog && (
+        {data && totals && (
           <>
             {totals.created === 0 && totals.resolved === 0 && <p class="empty">No tickets in this range yet: open one from the shop, and the figures fill in.</p>}
             <section class="tiles" aria-label="Totals">
@@ -149,7 +148,7 @@ function Dashboard() {
               </figure>
               <figure class="card">
                 <figcaption>
-                  Backlog now: {backlog.total} unsolved ({backlog.new} new, {backlog.open} open, {backlog.answered} waiting on the customer, {backlog.postponed} postponed)
+                  Backlog now: {totals.backlog} unsolved ({totals.backlogNew} new, {totals.backlogOpen} open, {totals.backlogAnswered} waiting on the customer, {totals.backlogPostponed} postponed)
                 </figcaption>
                 <BarChart
                   labels={ages.map(([label]) => label)}

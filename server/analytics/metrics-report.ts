@@ -11,9 +11,8 @@ export interface MetricsSummary {
   to: string;
   /** Where the days and weeks of `groups` begin and end. */
   timeZone: string;
-  totals: Figures;
-  /** Unsolved tickets now (whatever the range). */
-  backlog: ReturnType<typeof backlogFigures>;
+  /** The range's figures, and the backlog: unsolved tickets now, whatever the range. */
+  totals: Figures & ReturnType<typeof backlogFigures>;
   /** With `groupBy`: the figures of each day, week, topic, tag, priority or assignee (`key`; null: none). */
   groups?: ({ key: string | null } & Figures)[];
 }
@@ -44,8 +43,7 @@ export async function metricsSummary(store: Store, site: SiteRow, request: Summa
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     timeZone,
-    totals: figures(total.counts, total.durations),
-    backlog: backlogFigures(backlog),
+    totals: { ...figures(total.counts, total.durations), ...backlogFigures(backlog) },
   };
   if (!groupBy || !grouped) return summary;
   // Many rows share a bucket: each bucket's day is worked out once.

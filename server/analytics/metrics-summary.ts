@@ -108,19 +108,19 @@ export function groupFigures(counts: MetricCount[], durations: MetricDuration[],
   return [...groups].map(([key, g]) => ({ key, ...figures(g.counts, g.durations) }));
 }
 
-/** Unsolved tickets now, by status and by age since creation, as flat figures. */
+/** Unsolved tickets now, by status and by age since creation, as flat figures of the totals. */
 export function backlogFigures(rows: { status: string; age: string; n: number }[]) {
   const sum = (pick: (r: { status: string; age: string }) => boolean) => rows.filter(pick).reduce((total, r) => total + r.n, 0);
   return {
-    total: sum(() => true),
-    new: sum((r) => r.status === 'new'),
-    open: sum((r) => r.status === 'open'),
-    answered: sum((r) => r.status === 'answered'),
-    postponed: sum((r) => r.status === 'postponed'),
-    ageUnder1d: sum((r) => r.age === 'under1d'),
-    age1to3d: sum((r) => r.age === '1to3d'),
-    age3to7d: sum((r) => r.age === '3to7d'),
-    age7to30d: sum((r) => r.age === '7to30d'),
-    ageOver30d: sum((r) => r.age === 'over30d'),
+    backlog: sum(() => true),
+    backlogNew: sum((r) => r.status === 'new'),
+    backlogOpen: sum((r) => r.status === 'open'),
+    backlogAnswered: sum((r) => r.status === 'answered'),
+    backlogPostponed: sum((r) => r.status === 'postponed'),
+    backlogUnder1d: sum((r) => r.age === 'under1d'),
+    backlog1to3d: sum((r) => r.age === '1to3d'),
+    backlog3to7d: sum((r) => r.age === '3to7d'),
+    backlog7to30d: sum((r) => r.age === '7to30d'),
+    backlogOver30d: sum((r) => r.age === 'over30d'),
   };
 }

@@ -21,10 +21,10 @@ const cell = (value: string | number | null) => {
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 };
 
-export function summaryCsv(summary: { totals: Record<string, unknown>; backlog: Record<string, unknown>; groups?: ({ key: string | null } & Record<string, unknown>)[] }): string {
+export function summaryCsv(summary: { totals: Record<string, unknown>; groups?: ({ key: string | null } & Record<string, unknown>)[] }): string {
   const rows: Flat[] = summary.groups
     ? summary.groups.map(({ key, ...figures }) => ({ group: key, ...flatten(figures) }))
-    : [{ ...flatten(summary.totals), ...flatten(summary.backlog, 'backlog.') }];
+    : [flatten(summary.totals)];
   const header = Object.keys(rows[0] ?? {});
   return [header.join(','), ...rows.map((r) => header.map((h) => cell(r[h] ?? null)).join(','))].join('\n');
 }

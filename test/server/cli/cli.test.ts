@@ -120,7 +120,7 @@ describe('the closeloop command', () => {
     expect(total.code).toBe(0);
     const [header, row, extra] = total.stdout.trim().split('\n');
     const cells = Object.fromEntries(header!.split(',').map((name, i) => [name, row!.split(',')[i]]));
-    expect(cells).toMatchObject({ created: '2', 'firstReplyMs.p50': String(10 * 60_000), 'firstReplyMs.p90': String(30 * 60_000), confirmationRate: '', 'backlog.answered': '2' });
+    expect(cells).toMatchObject({ created: '2', 'firstReplyMs.p50': String(10 * 60_000), 'firstReplyMs.p90': String(30 * 60_000), confirmationRate: '', backlogAnswered: '2' });
     expect(extra).toBeUndefined();
 
     const daily = await closeloop(['report', '--from', '2026-01-05', '--to', '2026-01-08', '--group-by', 'day', '--csv', '--db', file]);
