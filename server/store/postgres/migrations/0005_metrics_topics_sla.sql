@@ -28,6 +28,4 @@ ALTER TABLE "tickets" ADD COLUMN "waiting_since" bigint;--> statement-breakpoint
 ALTER TABLE "metric_facts" ADD CONSTRAINT "metric_facts_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "tickets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "metric_facts_site_at_kind" ON "metric_facts" USING btree ("site_id","at","kind");--> statement-breakpoint
 CREATE INDEX "metric_facts_ticket" ON "metric_facts" USING btree ("ticket_id","kind");--> statement-breakpoint
-CREATE INDEX "tickets_site_topic_activity" ON "tickets" USING btree ("site_id","topic_id","last_activity_at","id");--> statement-breakpoint
-CREATE INDEX "tickets_sla_due" ON "tickets" USING btree ("sla_due_at");--> statement-breakpoint
-CREATE INDEX "tickets_site_status_sla_due" ON "tickets" USING btree ("site_id","status","sla_due_at");
+CREATE INDEX "tickets_status_sla_due" ON "tickets" USING btree ("status","sla_due_at");

@@ -28,6 +28,4 @@ ALTER TABLE `tickets` ADD `tags` text DEFAULT '[]' NOT NULL;--> statement-breakp
 ALTER TABLE `tickets` ADD `tracking` text;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `sla_due_at` integer;--> statement-breakpoint
 ALTER TABLE `tickets` ADD `waiting_since` integer;--> statement-breakpoint
-CREATE INDEX `tickets_site_topic_activity` ON `tickets` (`site_id`,`topic_id`,`last_activity_at`,`id`);--> statement-breakpoint
-CREATE INDEX `tickets_sla_due` ON `tickets` (`sla_due_at`);--> statement-breakpoint
-CREATE INDEX `tickets_site_status_sla_due` ON `tickets` (`site_id`,`status`,`sla_due_at`);
+CREATE INDEX `tickets_status_sla_due` ON `tickets` (`status`,`sla_due_at`);
