@@ -13,6 +13,7 @@ import { throughput } from './throughput.js';
 import { webhooks } from './webhooks.js';
 import { email } from './email.js';
 import { attachments } from './attachments.js';
+import { analytics } from './analytics.js';
 
 const quick = process.argv.includes('--quick');
 const postgres = process.argv.includes('--postgres');
@@ -98,6 +99,17 @@ if (!postgres) {
       `   ${r.server.padEnd(21)} ${r.concurrency} at a time: upload ${String(r.upload.mbPerSecond).padStart(4)} MB/s (p50 ${r.upload.p50} ms, ratio ${r.uploadRatio}); download ${String(r.download.mbPerSecond).padStart(4)} MB/s (p50 ${r.download.p50} ms, ratio ${r.downloadRatio})`,
     );
   }
+}
+
+console.log(`\n10. Analytics (${engine}: two years of 10 sites, with their facts; one site's summaries; sequential requests)`);
+results.analytics = await analytics({ quick, postgres });
+{
+  const a = results.analytics;
+  console.log(`   ${a.tickets} tickets (generated in ${(a.generateMs / 1000).toFixed(1)} s); the measured site: ${a.factsInRange} created in the last 30 days, ${a.yearCreated} in the last year`);
+  console.log(`   30-day summary by day: p50 ${a.summaryByDay.p50} / p99 ${a.summaryByDay.p99} ms; by topic ${a.summaryByTopic.p50} / ${a.summaryByTopic.p99} ms; totals only ${a.summaryTotals.p50} / ${a.summaryTotals.p99} ms (target well under 200 ms)`);
+  console.log(`   a whole year by day: p50 ${a.yearByDay.p50} / p99 ${a.yearByDay.p99} ms`);
+  console.log(`   bookkeeping: ${a.trackMicrosPerEvent} µs of CPU per change (business hours in a time zone), plus the fact rows written with it`);
+  console.log(`   next() with ${a.next.agents} agents at once: ${a.next.handedOut} handed out, ${a.next.handedTwice} twice; p50 ${a.next.p50} / p99 ${a.next.p99} ms; ${a.next.perSecond} tickets/s (each then resolved)`);
 }
 
 mkdirSync('test/bench/results', { recursive: true });
