@@ -51,7 +51,7 @@ function historySql({ site: benchSite, customer, start, step, end }) {
   ];
 }
 
-export async function generateSqlite(file, count, keys, span) {
+async function generateSqlite(file, count, keys, span) {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
