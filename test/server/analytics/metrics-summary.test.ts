@@ -154,6 +154,15 @@ describe('the metrics summary', () => {
     ]);
   });
 
+  it('groups by week (from Monday), by priority (all four listed) and by assignee (null: nobody)', async () => {
+    const byWeek = await summary({ groupBy: 'week' });
+    expect(byWeek.groups!.map((g) => [g.key, g.created, g.closed])).toEqual([['2026-01-05', 4, 3]]);
+    const byPriority = await summary({ groupBy: 'priority' });
+    expect(byPriority.groups!.map((g) => [g.key, g.created])).toEqual([['low', 0], ['normal', 4], ['high', 0], ['urgent', 0]]);
+    const byAssignee = await summary({ groupBy: 'assignee' });
+    expect(byAssignee.groups!.map((g) => [g.key, g.created])).toEqual([[null, 4]]);
+  });
+
   it('filters by topic, and by tag once agents tag tickets', async () => {
     expect((await summary({ filters: { topicId: 'billing' } })).totals.created).toBe(1);
     await ada.api.agent.tickets.setTags.mutate({ ticketId: ids.C, tags: ['login', 'VIP'] });
