@@ -88,6 +88,9 @@ export async function startDemo(options: DemoOptions = {}) {
   if (existsSync(keysFile)) {
     keys = JSON.parse(readFileSync(keysFile, 'utf8')) as DemoKeys;
     await api.store.updateSite(keys.siteId, { origins: [shopUrl, shopUrl.replace('127.0.0.1', 'localhost')] });
+    // A demo site from before topics and service levels gets them (its history stays as it was).
+    const earlier = await api.store.getSite(keys.siteId);
+    if (earlier && earlier.topics.length === 0 && !earlier.sla) await api.store.updateSite(keys.siteId, DEMO_SETTINGS);
   } else {
     const site = await api.store.createSite({ name: 'Acme Shop (demo)', origins: [shopUrl, shopUrl.replace('127.0.0.1', 'localhost')] }, Date.now());
     const agentId = (await api.store.upsertAgent(site.id, { email: 'ada@acme.example', name: 'Ada' }, Date.now())).id;
