@@ -103,6 +103,11 @@ export function groupFigures(counts: MetricCount[], durations: MetricDuration[],
     return g;
   };
   for (const key of all) groupOf(key);
+  // The rest in a stable order whatever order the database added them up in: by key, none last.
+  const rest = [...new Set([...counts, ...durations].map((row) => label(row.key)))]
+    .filter((key) => !groups.has(key))
+    .sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)));
+  for (const key of rest) groupOf(key);
   for (const c of counts) groupOf(label(c.key)).counts.push(c);
   for (const d of durations) groupOf(label(d.key)).durations.push(d);
   return [...groups].map(([key, g]) => ({ key, ...figures(g.counts, g.durations) }));

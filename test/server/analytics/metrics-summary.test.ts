@@ -169,7 +169,8 @@ describe('the metrics summary', () => {
     await ada.api.agent.tickets.setTags.mutate({ ticketId: ids.B, tags: ['vip'] });
     expect((await summary({ filters: { tag: 'vip' } })).totals.created).toBe(2);
     const byTag = await summary({ groupBy: 'tag' });
-    expect(byTag.groups!.map((g) => [g.key, g.created]).sort()).toEqual([['login', 1], ['vip', 2], [null, 2]].sort());
+    // Keys in order, none last: the same order on every database.
+    expect(byTag.groups!.map((g) => [g.key, g.created])).toEqual([['login', 1], ['vip', 2], [null, 2]]);
     expect(byTag.totals.created).toBe(4);
     const list = await ada.api.agent.tickets.list.query({ tag: 'vip' });
     expect(list.items.map((i) => i.id).sort()).toEqual([ids.B, ids.C].sort());
