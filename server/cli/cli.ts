@@ -315,6 +315,11 @@ async function migrate(args: string[], io: Io) {
 
 export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...args] = argv;
+  // `closeloop report --help` and the like: the one usage text, which covers every command.
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'serve':

@@ -143,6 +143,14 @@ describe('the closeloop command', () => {
     expect(await closeloop(['report', '--from', '5 Jan', '--to', '2026-01-07', '--db', file])).toMatchObject({ code: 1, stderr: "closeloop: --from must be YYYY-MM-DD or an ISO time with its offset, got '5 Jan'\n" });
   });
 
+  it('prints its usage for --help after any command, and exits 0', async () => {
+    for (const args of [['--help'], ['help'], ['report', '--help'], ['sites', 'update', '-h']]) {
+      const { code, stdout } = await closeloop(args);
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout, args.join(' ')).toMatch(/^Usage: closeloop <command> \[options\]\n[^]*report --from DATE --to DATE/);
+    }
+  });
+
   it('refuses unknown flags, bad values and an unopenable database with one clear line and exit 1', async () => {
     const cases = [
       ['sites', 'create', '--name', 'x', '--origin', 'http://a.test', '--colour', 'red', '--db', db],
