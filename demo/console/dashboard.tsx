@@ -27,7 +27,7 @@ export function duration(ms: number | null): string {
   return `${(minutes / 1440).toFixed(1)} days`;
 }
 const percent = (share: number | null) => (share === null ? '—' : `${Math.round(share * 100)}%`);
-const hours = (ms: number) => `${(ms / 3_600_000).toFixed(ms < 36_000_000 ? 1 : 0)} h`;
+const hours = (ms: number) => (ms === 0 ? '0 h' : `${(ms / 3_600_000).toFixed(ms < 36_000_000 ? 1 : 0)} h`);
 const shortDay = (day: string) => new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { day: 'numeric', month: 'short', timeZone: 'UTC' });
 
 function Tile({ label, value, detail }: { label: string; value: string; detail?: string }) {
