@@ -5,8 +5,9 @@ import type Database from 'better-sqlite3';
  *
  * better-sqlite3 12 compiled against Node 24.19+'s headers aborts the process when the
  * garbage collector finalizes a statement nobody references any more (nodejs/node#65446,
- * WiseLibs/better-sqlite3#1515; fixed in 13, which needs Node 22). drizzle prepares a fresh statement for each query it runs, so garbage
- * statements were constant. With every statement reused and held here, none is ever
+ * WiseLibs/better-sqlite3#1515; fixed in 13, which needs Node 22; scripts/rebuild-sqlite.sh
+ * avoids those headers). drizzle prepares a fresh statement for each query it runs, so
+ * garbage statements were constant. With every statement reused and held here, none is ever
  * collected; the set of SQL texts is small (the store's queries), so this is bounded per
  * connection, and reuse also saves SQLite a compile per query.
  */
