@@ -1,9 +1,9 @@
 /** Mounts the widget app in a shadow root, as the loader would, against a real test server. */
-import { within } from '@testing-library/preact';
+import { fireEvent, waitFor, within } from '@testing-library/preact';
 import { EventSource } from 'eventsource';
 import { startApp } from '../../widget/app/start.js';
 import type { Messages } from '../../widget/app/i18n.js';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { useTestServer, type TestServer } from '../helpers/test-server.js';
 
 export interface Mounted {
@@ -107,4 +107,13 @@ export function usePortal(options: Parameters<typeof useTestServer>[1] = {}) {
       return within(target.querySelector('closeloop-portal')!.shadowRoot!.firstElementChild as HTMLElement);
     },
   };
+}
+
+/**
+ * Presses a button as a person can: once it is enabled. The live stream may show an action's
+ * result before the action itself has finished, and until then the widget's buttons are disabled.
+ */
+export async function press(button: HTMLElement) {
+  await waitFor(() => expect((button as HTMLButtonElement).disabled).toBe(false), { timeout: 5000 });
+  fireEvent.click(button);
 }

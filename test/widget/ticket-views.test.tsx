@@ -4,7 +4,7 @@ import { fireEvent, waitFor, within } from '@testing-library/preact';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DAY, type TestServer } from '../helpers/test-server.js';
 import { et } from '../../widget/app/locales/et.js';
-import { mountWidget, useWidgetServer, type Mounted } from './mount-widget.js';
+import { mountWidget, press, useWidgetServer, type Mounted } from './mount-widget.js';
 
 /** The agent's side, from the site's backend (the SDK's agent client refuses to run in a browser-like test). */
 async function agentActions(t: TestServer) {
@@ -116,7 +116,7 @@ describe('a customer’s ticket in the widget', () => {
     expect(w.events.map((e) => e.name)).toContain('ticket:closed');
     fireEvent.click(w.ui.getByRole('radio', { name: 'Okay' }));
     fireEvent.input(await w.ui.findByLabelText('Anything to add? (optional)'), { target: { value: 'Quick fix' } });
-    fireEvent.click(w.ui.getByRole('button', { name: 'Send rating' }));
+    await press(w.ui.getByRole('button', { name: 'Send rating' }));
     expect(await w.ui.findByText('Thank you for your feedback!')).toBeTruthy();
     expect(await w.ui.findByText(/^You rated this: Okay/, {}, { timeout: 5000 })).toBeTruthy();
     expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'closed', rating: 3, ratingComment: 'Quick fix' });
@@ -142,8 +142,8 @@ describe('a customer’s ticket in the widget', () => {
     expect(await w.ui.findByText(/You can reopen it until/)).toBeTruthy();
     fireEvent.click(w.ui.getByRole('button', { name: 'Reopen' }));
     fireEvent.input(await w.ui.findByLabelText('Why reopen it? (optional)'), { target: { value: 'It broke again' } });
-    fireEvent.click(w.ui.getAllByRole('button', { name: 'Reopen' }).at(-1)!);
-    await waitFor(() => expect(w.ui.getByText('Waiting for support')).toBeTruthy());
+    await press(w.ui.getAllByRole('button', { name: 'Reopen' }).at(-1)!);
+    expect(await w.ui.findByText('Waiting for support', {}, { timeout: 5000 })).toBeTruthy();
     expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'open', reopenCount: 1 });
     expect(w.events.map((e) => e.name)).toContain('ticket:reopened');
   });
@@ -156,7 +156,7 @@ describe('a customer’s ticket in the widget', () => {
     await w.ui.findByLabelText('Why reopen it? (optional)');
     // The customer reads for a month before pressing the button.
     t.clock.advance(31 * DAY);
-    fireEvent.click(w.ui.getAllByRole('button', { name: 'Reopen' }).at(-1)!);
+    await press(w.ui.getAllByRole('button', { name: 'Reopen' }).at(-1)!);
     expect(await w.ui.findByRole('button', { name: 'Open a follow-up ticket' })).toBeTruthy();
     expect(w.ui.getByText('This ticket was closed too long ago to reopen.')).toBeTruthy();
     expect(w.ui.queryByRole('button', { name: 'Reopen' })).toBeNull();
@@ -188,7 +188,7 @@ describe('a customer’s ticket in the widget', () => {
     fireEvent.click(await w.ui.findByRole('button', { name: 'Open a follow-up ticket' }));
     expect(w.ui.queryByRole('button', { name: 'Reopen' })).toBeNull();
     fireEvent.input(await w.ui.findByLabelText('What do you need help with?'), { target: { value: 'Same problem again' } });
-    fireEvent.click(w.ui.getByRole('button', { name: 'Send' }));
+    await press(w.ui.getByRole('button', { name: 'Send' }));
     expect(await w.ui.findByRole('heading', { name: 'Follow-up: Too late' })).toBeTruthy();
     expect(w.ui.getByText('Follow-up of an earlier ticket')).toBeTruthy();
   });
