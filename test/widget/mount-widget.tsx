@@ -1,10 +1,14 @@
 /** Mounts the widget app in a shadow root, as the loader would, against a real test server. */
-import { fireEvent, waitFor, within } from '@testing-library/preact';
+import { configure, fireEvent, waitFor, within } from '@testing-library/preact';
 import { EventSource } from 'eventsource';
 import { startApp } from '../../widget/app/start.js';
 import type { Messages } from '../../widget/app/i18n.js';
 import { afterEach, expect } from 'vitest';
 import { useTestServer, type TestServer } from '../helpers/test-server.js';
+
+// Every step here is a real round trip to a real server, and CI runs both databases' suites at
+// once on two cores: a second, testing-library's default wait, is sometimes not enough.
+configure({ asyncUtilTimeout: 5000 });
 
 export interface Mounted {
   host: HTMLElement;
