@@ -10,6 +10,7 @@ import { createStreamTickets } from '../live/stream-tickets.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/open-store.js';
 import { sweep } from '../tickets/sweeper.js';
+import { rebuildMetrics } from '../analytics/rebuild-metrics.js';
 import { createRateLimiter, type RateLimit } from './rate-limiter.js';
 import { aboutPage } from './about-page.js';
 import { correlationIdOf } from './correlation-id.js';
@@ -62,6 +63,8 @@ export interface ServerOptions {
   };
   /** Where unexpected errors are reported; they never reach clients. */
   logError?: (message: string, error: unknown) => void;
+  /** Where the server reports work it did on its own (default: standard output). */
+  log?: (message: string) => void;
 }
 
 const DEFAULT_LIMITS = {
@@ -96,6 +99,7 @@ export function createServer(options: ServerOptions) {
       : openStore(options.databaseUrl !== undefined ? { databaseUrl: options.databaseUrl } : { db: options.db ?? './data/closeloop.db' }, { checkpointEveryMs: 20 });
   const maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
   const logError = options.logError ?? ((message, error) => console.error(message, error));
+  const log = options.log ?? ((message) => console.log(message));
   const limits = {
     anonymousSessions: createRateLimiter(
       'sessions',
@@ -270,6 +274,17 @@ export function createServer(options: ServerOptions) {
     return sweeping;
   };
 
+  let closing = false;
+  let backfilling: Promise<unknown> | null = null;
+  /** Tickets made before this version kept metrics get their tallies and facts from their events. */
+  const backfillMetrics = async () => {
+    const started = performance.now();
+    const tickets = await rebuildMetrics(store, { untracked: true, stopped: () => closing });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (tickets > 0) log(`closeloop: metrics for ${tickets} ticket${tickets === 1 ? '' : 's'} made before they were kept, recomputed from their events in ${seconds} s`);
+    return tickets;
+  };
+
   return {
     app,
     store,
@@ -278,6 +293,8 @@ export function createServer(options: ServerOptions) {
     handle: listener,
     /** Runs the due rules once, now. */
     sweep: () => sweep(app, { idempotencyTtlMs }),
+    /** Recomputes the metrics of tickets that have none yet (done in the background on listen); resolves with how many. */
+    backfillMetrics,
     /** Sends the emails that are due, now; resolves with how many were tried (0 without SMTP). */
     deliverEmails: async () => (mailWorker ? mailWorker.pump() : 0),
     /** The inbound SMTP listener's port, once listening (null when it is off). */
@@ -312,6 +329,8 @@ export function createServer(options: ServerOptions) {
           if (interval > 0) {
             sweepTimer = setInterval(runSweep, interval);
             sweepTimer.unref();
+            // After an upgrade, in the background: safe beside live changes and on several servers at once.
+            backfilling = backfillMetrics().catch((error: unknown) => logError('closeloop: recomputing earlier tickets\' metrics failed', error));
           }
           const deliverEvery = options.webhookIntervalMs ?? envNumber('CLOSELOOP_WEBHOOK_INTERVAL_MS') ?? 1000;
           if (deliverEvery > 0) {
@@ -328,6 +347,7 @@ export function createServer(options: ServerOptions) {
     },
     /** Stops accepting, ends live streams, waits for a running sweep, closes the database it opened. */
     async close() {
+      closing = true;
       if (sweepTimer) clearInterval(sweepTimer);
       if (deliverTimer) clearInterval(deliverTimer);
       hub.close();
@@ -336,6 +356,7 @@ export function createServer(options: ServerOptions) {
         server.closeAllConnections();
       });
       await sweeping;
+      await backfilling;
       await webhooks.stop();
       await mailWorker?.stop();
       await inbound?.close();

@@ -3,7 +3,7 @@
  * columns and the fact rows an event adds (server/analytics/ticket-tracking.ts decides them).
  */
 import { slaPolicy } from '../analytics/sla-settings.js';
-import { track, type Fact, type Tracked, type TrackedEvent } from '../analytics/ticket-tracking.js';
+import { replay, track, type Fact, type Tracked, type TrackedEvent } from '../analytics/ticket-tracking.js';
 import type { LifecycleEvent, Priority } from '../lifecycle/lifecycle.js';
 import type { ActorRef, EventRow, SiteRow, TicketRow } from './store.js';
 
@@ -28,6 +28,11 @@ export function storedEvent(row: EventRow): TrackedEvent {
 /** One change's bookkeeping on a ticket (`ticket` as it was before, or as created). */
 export function trackChange(ticket: Pick<TicketRow, 'tracking' | 'createdAt'>, priority: string, site: SiteRow, event: TrackedEvent): Tracked {
   return track(ticket.tracking, ticket.createdAt, priority as Priority, event, slaPolicy(site.sla));
+}
+
+/** A ticket's tally and facts made again from its stored events, oldest first. */
+export function replayTicket(ticket: Pick<TicketRow, 'createdAt'>, site: SiteRow, history: EventRow[]): Tracked {
+  return replay(ticket.createdAt, history.map(storedEvent), slaPolicy(site.sla));
 }
 
 export const trackingColumns = (tracked: Tracked) => ({ tracking: tracked.tracking, slaDueAt: tracked.slaDueAt, waitingSince: tracked.tracking.waitingSince });

@@ -6,7 +6,6 @@
  * Every method is async; a read → decide → write runs the caller's pure `decide`
  * inside the backend's own transaction, on the row as it is then.
  */
-import type { Tracked } from '../analytics/ticket-tracking.js';
 import type { Change, LifecycleEvent } from '../lifecycle/lifecycle.js';
 import type { MailLimits } from '../mail/mail-config.js';
 import type { LinkDone, LinkPlan, LinkState, OpenLink, PreparedEmail } from './email-outbox.js';
@@ -301,10 +300,16 @@ export interface MetricStore {
   next(siteId: string, agentId: string, actor: ActorRef, decide: Decide): Promise<TicketRow | null>;
   /** Tickets whose nearest service-level target has passed, oldest due first. */
   dueForSlaBreach(now: number, limit: number): Promise<string[]>;
-  /** Ticket ids after `afterId` (null: from the start), in id order. */
-  ticketIdsAfter(afterId: string | null, limit: number): Promise<string[]>;
-  /** Replaces each ticket's tally and facts with what `compute` makes of its whole history. */
-  rebuild(ticketIds: string[], compute: (ticket: TicketRow, site: SiteRow, events: EventRow[]) => Tracked): Promise<void>;
+  /**
+   * Ticket ids after `afterId` (null: from the start), in id order; `untracked`: only those
+   * with no tally yet (made before this version kept metrics).
+   */
+  ticketIdsAfter(afterId: string | null, limit: number, opts?: { untracked?: boolean }): Promise<string[]>;
+  /**
+   * Replaces each ticket's tally and facts with what its whole history makes of them;
+   * `untracked`: only where there is still no tally (a change may have made it meanwhile).
+   */
+  rebuild(ticketIds: string[], opts?: { untracked?: boolean }): Promise<void>;
 }
 
 export interface Store {

@@ -2,11 +2,11 @@
  * The PostgreSQL side of `Store['metrics']`, and the fact writes a ticket change makes
  * (run on the caller's transaction).
  */
-import { asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Tracked } from '../../analytics/ticket-tracking.js';
-import { factRows, trackingColumns } from '../metric-writes.js';
+import { factRows, replayTicket, trackingColumns } from '../metric-writes.js';
 import { backlogQuery, countRow, countsQuery, durationRow, durationsQuery, factUpdateQueries, nextQuery } from '../metric-queries.js';
-import type { ActorRef, Applied, Decide, MetricStore, TicketRef, TicketRow } from '../store.js';
+import type { ActorRef, Applied, Decide, MetricStore, SiteRow, TicketRef, TicketRow } from '../store.js';
 import type { Q } from './postgres-store.js';
 import { events, metricFacts, sites, tickets } from './schema.js';
 
@@ -24,6 +24,21 @@ export function createPostgresMetricStore({ transaction, read, applyOne }: Deps)
     for (const { ticket, tracked } of changes) for (const statement of factUpdateQueries(ticket, tracked.updates, sql`true`)) await q.execute(statement);
     const rows = changes.flatMap(({ ticket, tracked }) => factRows(tracked.facts, ticket));
     if (rows.length > 0) await q.insert(metricFacts).values(rows);
+  }
+
+  /**
+   * On a transaction holding the ticket's row lock: its tally and facts made again from its
+   * events. A change to a ticket from before metrics were kept runs this first, so it counts
+   * on the whole history.
+   */
+  async function retrack(q: Q, ticket: TicketRow, site: SiteRow): Promise<TicketRow> {
+    const history = await q.select().from(events).where(eq(events.ticketId, ticket.id)).orderBy(asc(events.id));
+    const tracked = replayTicket(ticket, site, history);
+    const columns = trackingColumns(tracked);
+    await q.update(tickets).set(columns).where(eq(tickets.id, ticket.id));
+    await q.delete(metricFacts).where(eq(metricFacts.ticketId, ticket.id));
+    if (tracked.facts.length > 0) await q.insert(metricFacts).values(factRows(tracked.facts, ticket));
+    return { ...ticket, ...columns };
   }
 
   const store: MetricStore = {
@@ -58,31 +73,32 @@ export function createPostgresMetricStore({ transaction, read, applyOne }: Deps)
         ).map((r) => r.id),
       ),
 
-    ticketIdsAfter: (afterId, limit) =>
+    ticketIdsAfter: (afterId, limit, opts = {}) =>
       read(async (q) =>
         (
           await q
             .select({ id: tickets.id })
             .from(tickets)
-            .where(afterId === null ? undefined : gt(tickets.id, afterId))
+            .where(and(afterId === null ? undefined : gt(tickets.id, afterId), opts.untracked ? isNull(tickets.tracking) : undefined))
             .orderBy(asc(tickets.id))
             .limit(limit)
         ).map((r) => r.id),
       ),
 
-    rebuild: (ticketIds, compute) =>
+    rebuild: (ticketIds, opts = {}) =>
       transaction(async (q) => {
-        const rows = await q.select().from(tickets).where(inArray(tickets.id, ticketIds)).for('update');
+        // Locked in id order: two servers rebuilding the same tickets never deadlock.
+        const rows = await q
+          .select()
+          .from(tickets)
+          .where(and(inArray(tickets.id, ticketIds), opts.untracked ? isNull(tickets.tracking) : undefined))
+          .orderBy(asc(tickets.id))
+          .for('update');
         for (const ticket of rows) {
           const [site] = await q.select().from(sites).where(eq(sites.id, ticket.siteId));
-          if (!site) continue;
-          const history = await q.select().from(events).where(eq(events.ticketId, ticket.id)).orderBy(asc(events.id));
-          const tracked = compute(ticket, site, history);
-          await q.update(tickets).set(trackingColumns(tracked)).where(eq(tickets.id, ticket.id));
-          await q.delete(metricFacts).where(eq(metricFacts.ticketId, ticket.id));
-          if (tracked.facts.length > 0) await q.insert(metricFacts).values(factRows(tracked.facts, ticket));
+          if (site) await retrack(q, ticket, site);
         }
       }),
   };
-  return { store, writeFacts };
+  return { store, writeFacts, retrack };
 }

@@ -196,10 +196,12 @@ export function createPostgresStore(databaseUrl: string, options: PostgresStoreO
       await files.doom(q, ticket.id);
       return { ticket: null, eventId: null };
     }
+    // A ticket from before metrics were kept gets its tally from its history first (before this event joins it).
+    const tallied = ticket.tracking === null ? await metrics.retrack(q, ticket, site) : ticket;
     const { event, message } = change;
     const messageRow = message ? await insertMessage(q, ticket.id, actor, message.body, message.internal, event.at) : null;
     if (message && messageRow) await files.claim(q, site, actor, ticket.id, messageRow, message.attachmentIds);
-    const tracked = trackChange(ticket, change.patch.priority ?? ticket.priority, site, trackedEvent(event, actor, message !== null && !message.internal));
+    const tracked = trackChange(tallied, change.patch.priority ?? ticket.priority, site, trackedEvent(event, actor, message !== null && !message.internal));
     const [updated] = await q
       .update(tickets)
       .set({ ...ticketUpdateFor(change, actor), ...trackingColumns(tracked), version: sql`${tickets.version} + 1` })

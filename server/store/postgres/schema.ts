@@ -4,6 +4,7 @@
  * (bigint, read as numbers), JSON is jsonb, flags are booleans. A test
  * (test/server/store/schema-parity.test.ts) compares the two, so they cannot drift.
  */
+import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { AttachmentSettings, NotificationSettings, SlaSettings, TicketContext, Topic, Tracking } from '../json-columns.js';
 
@@ -141,6 +142,8 @@ export const tickets = pgTable(
     index('tickets_site_email_activity').on(t.siteId, t.emailKey, t.lastActivityAt, t.id),
     // The sweeper's missed targets, across sites (one index: each more costs every ticket write).
     index('tickets_status_sla_due').on(t.status, t.slaDueAt),
+    // Tickets made before metrics were kept, which a starting server catches up on; empty once it has.
+    index('tickets_untracked').on(t.id).where(sql`${t.tracking} IS NULL`),
   ],
 );
 

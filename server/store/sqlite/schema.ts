@@ -142,6 +142,8 @@ export const tickets = sqliteTable(
     index('tickets_site_email_activity').on(t.siteId, t.emailKey, t.lastActivityAt, t.id),
     // The sweeper's missed targets, across sites (one index: each more costs every ticket write).
     index('tickets_status_sla_due').on(t.status, t.slaDueAt),
+    // Tickets made before metrics were kept, which a starting server catches up on; empty once it has.
+    index('tickets_untracked').on(t.id).where(sql`${t.tracking} IS NULL`),
   ],
 );
 

@@ -2,11 +2,11 @@
  * The SQLite side of `Store['metrics']`, and the fact writes a ticket change makes
  * (run inside the caller's transaction: better-sqlite3 has one connection).
  */
-import { asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Tracked } from '../../analytics/ticket-tracking.js';
-import { factRows, trackingColumns } from '../metric-writes.js';
+import { factRows, replayTicket, trackingColumns } from '../metric-writes.js';
 import { backlogQuery, countRow, countsQuery, durationsQuery, durationValues, factUpdateQueries, nextQuery } from '../metric-queries.js';
-import type { ActorRef, Applied, Decide, MetricStore, TicketRef, TicketRow } from '../store.js';
+import type { ActorRef, Applied, Decide, MetricStore, SiteRow, TicketRef, TicketRow } from '../store.js';
 import type { Db } from './open-database.js';
 import { events, metricFacts, sites, tickets } from './schema.js';
 
@@ -47,6 +47,20 @@ export function createSqliteMetricStore({ db, immediate, applyOne }: Deps) {
     for (const row of factRows(tracked.facts, ticket)) insertFact.run(row);
   }
 
+  /**
+   * Inside a transaction: the ticket's tally and facts made again from its events. A change
+   * to a ticket from before metrics were kept runs this first, so it counts on the whole history.
+   */
+  function retrack(ticket: TicketRow, site: SiteRow): TicketRow {
+    const history = db.select().from(events).where(eq(events.ticketId, ticket.id)).orderBy(asc(events.id)).all();
+    const tracked = replayTicket(ticket, site, history);
+    const columns = trackingColumns(tracked);
+    db.update(tickets).set(columns).where(eq(tickets.id, ticket.id)).run();
+    db.delete(metricFacts).where(eq(metricFacts.ticketId, ticket.id)).run();
+    for (const row of factRows(tracked.facts, ticket)) insertFact.run(row);
+    return { ...ticket, ...columns };
+  }
+
   const store: MetricStore = {
     facts: async (query) => ({
       counts: db.all<Record<string, unknown>>(countsQuery('sqlite', query)).map(countRow),
@@ -75,29 +89,28 @@ export function createSqliteMetricStore({ db, immediate, applyOne }: Deps) {
         .all()
         .map((r) => r.id),
 
-    ticketIdsAfter: async (afterId, limit) =>
+    ticketIdsAfter: async (afterId, limit, opts = {}) =>
       db
         .select({ id: tickets.id })
         .from(tickets)
-        .where(afterId === null ? undefined : gt(tickets.id, afterId))
+        .where(and(afterId === null ? undefined : gt(tickets.id, afterId), opts.untracked ? isNull(tickets.tracking) : undefined))
         .orderBy(asc(tickets.id))
         .limit(limit)
         .all()
         .map((r) => r.id),
 
-    rebuild: async (ticketIds, compute) =>
+    rebuild: async (ticketIds, opts = {}) =>
       immediate(() => {
-        const rows = db.select().from(tickets).where(inArray(tickets.id, ticketIds)).all();
+        const rows = db
+          .select()
+          .from(tickets)
+          .where(and(inArray(tickets.id, ticketIds), opts.untracked ? isNull(tickets.tracking) : undefined))
+          .all();
         for (const ticket of rows) {
           const site = db.select().from(sites).where(eq(sites.id, ticket.siteId)).get();
-          if (!site) continue;
-          const history = db.select().from(events).where(eq(events.ticketId, ticket.id)).orderBy(asc(events.id)).all();
-          const tracked = compute(ticket, site, history);
-          db.update(tickets).set(trackingColumns(tracked)).where(eq(tickets.id, ticket.id)).run();
-          db.delete(metricFacts).where(eq(metricFacts.ticketId, ticket.id)).run();
-          if (tracked.facts.length > 0) db.insert(metricFacts).values(factRows(tracked.facts, ticket)).run();
+          if (site) retrack(ticket, site);
         }
       }),
   };
-  return { store, writeFacts };
+  return { store, writeFacts, retrack };
 }

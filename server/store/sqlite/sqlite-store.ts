@@ -307,12 +307,14 @@ export function createSqliteStore(path: string, options: StoreOptions = {}): Sto
       files.doom(ticket.id);
       return { ticket: null, eventId: null };
     }
+    // A ticket from before metrics were kept gets its tally from its history first (before this event joins it).
+    const tallied = ticket.tracking === null ? metrics.retrack(ticket, site) : ticket;
     const { event, message } = change;
     const messageRow = message ? insertMessage(ticket.id, actor, message.body, message.internal, event.at) : null;
     if (message && messageRow) files.claim(site, actor, ticket.id, messageRow, message.attachmentIds);
     const eventRow = insertEvent(ticket, actor, event, messageRow?.id ?? null);
     const columns = ticketUpdateFor(change, actor);
-    const tracked = trackChange(ticket, change.patch.priority ?? ticket.priority, site, trackedEvent(event, actor, message !== null && !message.internal));
+    const tracked = trackChange(tallied, change.patch.priority ?? ticket.priority, site, trackedEvent(event, actor, message !== null && !message.internal));
     const updated = updateTicket(ticket.id, { ...columns, ...trackingColumns(tracked) });
     if (!updated) throw notFound();
     metrics.writeFacts(updated, tracked);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rebuildMetrics } from '../../../server/analytics/rebuild-metrics.js';
+import { createServer } from '../../../server/http/create-server.js';
+import { rawCount, rawRows, rawRun } from '../../helpers/raw-database.js';
 import { HOUR, useTestServer, type TestServer } from '../../helpers/test-server.js';
 import { seededRandom } from '../../../demo/backend/seeded-random.js';
 
@@ -7,8 +9,11 @@ describe('metrics rebuild', () => {
   let t: TestServer;
   useTestServer((server) => (t = server));
 
-  it('recomputes from the events exactly what was kept up to date live, after a random history', async () => {
-    // Seeded: the same history on every run and both databases.
+  /**
+   * A seeded random history (the same on every run and both databases) over two agents,
+   * topics and business-hour targets, and the figures an agent then sees.
+   */
+  async function randomHistory(steps: number) {
     const rnd = seededRandom(14);
     const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)]!;
     const ada = await t.agent({ name: 'Ada', email: 'ada@shop.test' });
@@ -29,7 +34,7 @@ describe('metrics rebuild', () => {
     });
     const from = t.clock.now();
     const tickets: { id: string; customer: Awaited<ReturnType<TestServer['customer']>> }[] = [];
-    for (let step = 0; step < 250; step++) {
+    for (let step = 0; step < steps; step++) {
       t.clock.advance(Math.floor(rnd() * 3 * HOUR));
       if (tickets.length < 4 || rnd() < 0.12) {
         const customer = await t.customer();
@@ -82,6 +87,11 @@ describe('metrics rebuild', () => {
       const { items } = await ada.api.agent.tickets.list.query({ limit: 100 });
       return { out, sla: items.map((i) => [i.id, i.sla]).sort() };
     };
+    return { ada, tickets, figures };
+  }
+
+  it('recomputes from the events exactly what was kept up to date live, after a random history', async () => {
+    const { figures } = await randomHistory(250);
     const live = await figures();
     // The history was busy enough to mean something.
     const totals = live.out[0]!.totals;
@@ -92,5 +102,36 @@ describe('metrics rebuild', () => {
     expect(totals.firstReplyMsBusiness.p50).not.toBe(totals.firstReplyMs.p50);
     await rebuildMetrics(t.store, { batchSize: 7 });
     expect(await figures()).toEqual(live);
+  });
+
+  it('catches up by itself on tickets made before metrics were kept: a change counts the whole history, a starting server the rest', async () => {
+    const { ada, tickets, figures } = await randomHistory(120);
+    const live = await figures();
+    const factsOf = (ticketId: string) =>
+      rawRows(t, 'SELECT kind, at, ms, business_ms, wait_ms, rating, one_touch, latest, reopened_later, followed_up FROM metric_facts WHERE ticket_id = ? ORDER BY kind, at', [ticketId]);
+    const old = tickets[0]!.id;
+    const oldFacts = await factsOf(old);
+    expect(oldFacts.length).toBeGreaterThan(2);
+
+    // What an upgrade from a version without metrics leaves: the events, and no tallies or facts.
+    const all = await rawCount(t, 'SELECT count(*) n FROM tickets');
+    await rawRun(t, 'UPDATE tickets SET tracking = NULL, sla_due_at = NULL, waiting_since = NULL');
+    await rawRun(t, 'DELETE FROM metric_facts');
+    expect((await figures()).out[0]!.totals.created).toBe(0);
+
+    // An agent's note on an old ticket: its tally is made from its whole history first, not from this event alone.
+    await ada.api.agent.tickets.note.mutate({ ticketId: old, message: 'Checked the logs' });
+    expect(await factsOf(old)).toEqual(oldFacts);
+
+    // A server starting on that database recomputes the others in the background, and says so.
+    let said!: (line: string) => void;
+    const line = new Promise<string>((resolve) => (said = resolve));
+    const second = createServer({ ...t.database, now: t.clock.now, sweepIntervalMs: 3_600_000, webhookIntervalMs: 0, log: (message) => said(message) });
+    await second.listen(0);
+    expect(await line).toMatch(`metrics for ${all - 1} tickets made before they were kept, recomputed from their events in`);
+    await second.close();
+    expect(await figures()).toEqual(live);
+    expect(await rawCount(t, 'SELECT count(*) n FROM tickets WHERE tracking IS NULL')).toBe(0);
+    expect(await t.server.backfillMetrics()).toBe(0);
   });
 });

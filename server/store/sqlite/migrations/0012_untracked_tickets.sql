@@ -1,0 +1,1 @@
+CREATE INDEX `tickets_untracked` ON `tickets` (`id`) WHERE "tickets"."tracking" IS NULL;
