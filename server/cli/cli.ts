@@ -57,22 +57,29 @@ serve also reads PORT and HOST. Email to customers needs CLOSELOOP_SMTP_URL,
 CLOSELOOP_MAIL_FROM and CLOSELOOP_PUBLIC_URL (see the README).`;
 
 class UsageError extends Error {}
+/** `--help` (or `-h`) as an option of any command: the one usage text, which covers every command. */
+class HelpRequested extends Error {}
 
 const defaultIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-const DB_OPTION = { db: { type: 'string' }, 'database-url': { type: 'string' } } as const;
+const COMMON_OPTIONS = { db: { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, positionals = 0) {
   try {
-    const parsed = parseArgs({ args, options: { ...DB_OPTION, ...options }, allowPositionals: positionals > 0, allowNegative: true, strict: true });
+    const parsed = parseArgs({ args, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: positionals > 0, allowNegative: true, strict: true });
+    if ((parsed.values as { help?: boolean }).help) throw new HelpRequested();
     if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
     return parsed;
   } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, ''));
+    if (error instanceof UsageError || error instanceof HelpRequested) throw error;
+    const message = (error as Error).message;
+    // `--name -h`: node's three lines say it; one is enough.
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+    if (ambiguous) throw new UsageError(`${ambiguous[1]} needs a value; one that starts with a dash is written ${ambiguous[1]}=-…`);
+    throw new UsageError(message.split('\n')[0]!);
   }
 }
 
@@ -315,12 +322,9 @@ async function migrate(args: string[], io: Io) {
 
 export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
   const [command, ...args] = argv;
-  // `closeloop report --help` and the like: the one usage text, which covers every command.
-  if (args.includes('--help') || args.includes('-h')) {
-    io.out(USAGE);
-    return 0;
-  }
   try {
+    // `closeloop sites --help`: before the command reads its sub-command.
+    if (args[0] === '--help' || args[0] === '-h') throw new HelpRequested();
     switch (command) {
       case 'serve':
         await serve(args, io);
@@ -353,6 +357,10 @@ export async function run(argv: string[], io: Io = defaultIo): Promise<number> {
         throw new UsageError(`unknown command '${command}' (try: closeloop help)`);
     }
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      io.out(USAGE);
+      return 0;
+    }
     io.err(`closeloop: ${(error as Error).message}`);
     return 1;
   }

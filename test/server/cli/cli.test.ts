@@ -144,11 +144,18 @@ describe('the closeloop command', () => {
   });
 
   it('prints its usage for --help after any command, and exits 0', async () => {
-    for (const args of [['--help'], ['help'], ['report', '--help'], ['sites', 'update', '-h']]) {
+    for (const args of [['--help'], ['help'], ['report', '--help'], ['sites', 'update', '-h'], ['sites', '-h'], ['metrics', '--help'], ['serve', '--port', '1', '-h']]) {
       const { code, stdout } = await closeloop(args);
       expect(code, args.join(' ')).toBe(0);
       expect(stdout, args.join(' ')).toMatch(/^Usage: closeloop <command> \[options\]\n[^]*report --from DATE --to DATE/);
     }
+    // Where a flag wants a value, -h is not a call for help.
+    expect(await closeloop(['sites', 'update', 'site_nope', '--name', '-h', '--db', db])).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'closeloop: --name needs a value; one that starts with a dash is written --name=-…\n',
+    });
+    expect(await closeloop(['sites', 'update', 'site_nope', '--name=-h', '--db', db])).toMatchObject({ code: 1, stderr: "closeloop: no site with id 'site_nope'\n" });
   });
 
   it('refuses unknown flags, bad values and an unopenable database with one clear line and exit 1', async () => {
