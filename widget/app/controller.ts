@@ -333,7 +333,8 @@ export function createController(options: ControllerOptions) {
       const shown = current.value?.ticket;
       if (!shown || shown.id !== id || shown.version <= loaded.ticket.version) current.value = loaded;
       upsertTicket(loaded.ticket);
-      if (loaded.ticket.unread && open.value) upsertTicket(await withSession((c) => c.tickets.markRead({ ticketId: id })));
+      // Not awaited: the ticket's buttons need not wait for a second round trip.
+      if (loaded.ticket.unread && open.value) void withSession((c) => c.tickets.markRead({ ticketId: id })).then(upsertTicket, () => undefined);
       return true;
     } catch (error) {
       if (!opts.quiet) report(currentError, error);
