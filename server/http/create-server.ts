@@ -303,7 +303,7 @@ export function createServer(options: ServerOptions) {
     },
     /** Sends the webhooks that are due, now; resolves with how many were delivered. */
     deliverWebhooks: () => webhooks.deliverDue(),
-    /** Opens the database, listens, and starts the sweeper; resolves with the bound address. */
+    /** Opens the database, listens, starts the sweeper and catches up on metrics; resolves with the bound address. */
     async listen(port = 8787, host = '127.0.0.1') {
       await store.ready();
       // Events committed by other servers on the same database wake this server's live streams at once.
@@ -329,9 +329,9 @@ export function createServer(options: ServerOptions) {
           if (interval > 0) {
             sweepTimer = setInterval(runSweep, interval);
             sweepTimer.unref();
-            // After an upgrade, in the background: safe beside live changes and on several servers at once.
-            backfilling = backfillMetrics().catch((error: unknown) => logError('closeloop: recomputing earlier tickets\' metrics failed', error));
           }
+          // After an upgrade, in the background: safe beside live changes and on several servers at once.
+          backfilling = backfillMetrics().catch((error: unknown) => logError('closeloop: recomputing earlier tickets\' metrics failed', error));
           const deliverEvery = options.webhookIntervalMs ?? envNumber('CLOSELOOP_WEBHOOK_INTERVAL_MS') ?? 1000;
           if (deliverEvery > 0) {
             deliverTimer = setInterval(runDeliveries, deliverEvery);
