@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { track } from '../../dist/server/analytics/ticket-tracking.js';
+import { emptyTracking, track } from '../../dist/server/analytics/ticket-tracking.js';
 import { slaPolicy } from '../../dist/server/analytics/sla-settings.js';
 import { cleanup, freshPostgres, seedDatabase, startChild, tempDir } from './fixtures.js';
 
@@ -34,8 +34,10 @@ function historySql({ site: benchSite, customer, start, step, end }) {
   const closed = `(NOT (${recent}) OR i % 10 >= 4)`;
   return [
     `INSERT INTO sites (id, name, site_key, secret_key, secret_key_hash, origins, created_at) SELECT 'site_a' || i, 'Site ' || i, 'pk_a' || i, 'sk_a' || i, 'hash_a' || i, '[]', ${start} FROM nums WHERE i BETWEEN 1 AND 9`,
-    `INSERT INTO tickets (id, site_id, customer_id, subject, status, version, created_at, updated_at, last_event_at, last_activity_at, topic_id, priority, sla_due_at, waiting_since)
-     SELECT 'tk_a' || i, ${site}, '${customer}', 'Question ' || i, ${status}, 2, ${at}, ${at}, ${at}, ${at}, ${topic}, 'normal',
+    // A tally on every ticket, as this version keeps: without one, a starting server would take them for
+    // tickets from before metrics and recompute them from their (here absent) events.
+    `INSERT INTO tickets (id, site_id, customer_id, subject, status, version, created_at, updated_at, last_event_at, last_activity_at, topic_id, priority, tracking, sla_due_at, waiting_since)
+     SELECT 'tk_a' || i, ${site}, '${customer}', 'Question ' || i, ${status}, 2, ${at}, ${at}, ${at}, ${at}, ${topic}, 'normal', '${JSON.stringify(emptyTracking())}',
        CASE WHEN (${recent}) AND i % 10 < 2 THEN ${at} + 240 * ${MIN} ELSE NULL END, CASE WHEN (${recent}) AND i % 10 < 2 THEN ${at} ELSE NULL END
      FROM nums`,
     fact('created', at),

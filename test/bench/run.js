@@ -53,7 +53,7 @@ console.log(`\n4. Scale (tickets generated straight into ${engine}; sequential r
 results.scale = await scale({ quick, postgres });
 for (const r of results.scale) {
   console.log(
-    `   ${String(r.tickets).padStart(9)} tickets (generated in ${(r.generateMs / 1000).toFixed(1)} s): customer list p50 ${r.customerList.p50} / p99 ${r.customerList.p99} ms; agent filtered list ${r.agentFilteredList.p50} / ${r.agentFilteredList.p99} ms; get (200 messages) ${r.get200Messages.p50} / ${r.get200Messages.p99} ms; ${kb(r.bytesPer1k)} per 1k tickets`,
+    `   ${String(r.tickets).padStart(9)} tickets (generated in ${(r.generateMs / 1000).toFixed(1)} s; their metrics caught up as after an upgrade in ${(r.metricsCatchUp.ms / 1000).toFixed(1)} s, ${Math.round(r.metricsCatchUp.tickets / (r.metricsCatchUp.ms / 1000))}/s): customer list p50 ${r.customerList.p50} / p99 ${r.customerList.p99} ms; agent filtered list ${r.agentFilteredList.p50} / ${r.agentFilteredList.p99} ms; get (200 messages) ${r.get200Messages.p50} / ${r.get200Messages.p99} ms; ${kb(r.bytesPer1k)} per 1k tickets`,
   );
   if (r.sweep) {
     const s = r.sweep;

@@ -94,8 +94,10 @@ export function createPostgresMetricStore({ transaction, read, applyOne }: Deps)
           .where(and(inArray(tickets.id, ticketIds), opts.untracked ? isNull(tickets.tracking) : undefined))
           .orderBy(asc(tickets.id))
           .for('update');
+        if (rows.length === 0) return;
+        const siteOf = new Map((await q.select().from(sites).where(inArray(sites.id, [...new Set(rows.map((r) => r.siteId))]))).map((s) => [s.id, s]));
         for (const ticket of rows) {
-          const [site] = await q.select().from(sites).where(eq(sites.id, ticket.siteId));
+          const site = siteOf.get(ticket.siteId);
           if (site) await retrack(q, ticket, site);
         }
       }),

@@ -47,16 +47,24 @@ export function createSqliteMetricStore({ db, immediate, applyOne }: Deps) {
     for (const row of factRows(tracked.facts, ticket)) insertFact.run(row);
   }
 
+  // Prepared once, like the insert: a catch-up after an upgrade runs them for every ticket.
+  const historyOf = db.select().from(events).where(eq(events.ticketId, p('ticketId'))).orderBy(asc(events.id)).prepare();
+  const setTracking = db
+    .update(tickets)
+    .set({ tracking: sql`${p('tracking')}`, slaDueAt: sql`${p('slaDueAt')}`, waitingSince: sql`${p('waitingSince')}` })
+    .where(eq(tickets.id, p('id')))
+    .prepare();
+  const deleteFacts = db.delete(metricFacts).where(eq(metricFacts.ticketId, p('ticketId'))).prepare();
+
   /**
    * Inside a transaction: the ticket's tally and facts made again from its events. A change
    * to a ticket from before metrics were kept runs this first, so it counts on the whole history.
    */
   function retrack(ticket: TicketRow, site: SiteRow): TicketRow {
-    const history = db.select().from(events).where(eq(events.ticketId, ticket.id)).orderBy(asc(events.id)).all();
-    const tracked = replayTicket(ticket, site, history);
+    const tracked = replayTicket(ticket, site, historyOf.all({ ticketId: ticket.id }));
     const columns = trackingColumns(tracked);
-    db.update(tickets).set(columns).where(eq(tickets.id, ticket.id)).run();
-    db.delete(metricFacts).where(eq(metricFacts.ticketId, ticket.id)).run();
+    setTracking.run({ ...columns, tracking: JSON.stringify(columns.tracking), id: ticket.id });
+    deleteFacts.run({ ticketId: ticket.id });
     for (const row of factRows(tracked.facts, ticket)) insertFact.run(row);
     return { ...ticket, ...columns };
   }
@@ -106,8 +114,10 @@ export function createSqliteMetricStore({ db, immediate, applyOne }: Deps) {
           .from(tickets)
           .where(and(inArray(tickets.id, ticketIds), opts.untracked ? isNull(tickets.tracking) : undefined))
           .all();
+        if (rows.length === 0) return;
+        const siteOf = new Map(db.select().from(sites).where(inArray(sites.id, [...new Set(rows.map((r) => r.siteId))])).all().map((s) => [s.id, s]));
         for (const ticket of rows) {
-          const site = db.select().from(sites).where(eq(sites.id, ticket.siteId)).get();
+          const site = siteOf.get(ticket.siteId);
           if (site) retrack(ticket, site);
         }
       }),

@@ -26,7 +26,9 @@ async function closeloop(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-describe('the closeloop command', () => {
+// Each case starts the real command, a Node process of its own: on a busy two-core CI machine
+// a test that starts a dozen of them needs more than the default 20 s.
+describe('the closeloop command', { timeout: 90_000 }, () => {
   let dir: string;
   let db: string;
   beforeAll(() => {
