@@ -33,7 +33,7 @@ export function createPostgresMetricStore({ transaction, read, applyOne }: Deps)
    */
   async function retrack(q: Q, ticket: TicketRow, site: SiteRow): Promise<TicketRow> {
     const [done] = await retrackAll(q, [ticket], new Map([[site.id, site]]));
-    return done!;
+    return done ?? ticket;
   }
 
   /** The same for many tickets in a few statements (a catch-up's batch): one round trip per ticket was most of its time. */
