@@ -34,7 +34,7 @@ interface Email {
 type Attachment = Extract<Outputs['agent']['tickets']['get']['timeline'][number], { kind: 'message' }>['attachments'][number];
 type Item =
   | { kind: 'message'; id: string; at: string; author: { kind: string; name: string | null }; body: string; internal: boolean; attachments: Attachment[] }
-  | { kind: 'event'; id: number; at: string; type: string; from: string | null; to: string; actor: { kind: string; name: string | null } };
+  | { kind: 'event'; id: number; at: string; type: string; from: string | null; to: string; actor: { kind: string; name: string | null }; data: Record<string, unknown> | null };
 
 async function call<T>(action: string, input: unknown = {}): Promise<T> {
   const res = await fetch(`/console/api/${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
@@ -379,6 +379,7 @@ function Console() {
                     <li key={item.id} class="event">
                       {item.type.replace(/_/g, ' ')}
                       {item.from && item.from !== item.to ? ` (${item.from} → ${item.to})` : ''} · {item.actor.name ?? item.actor.kind} · {time(item.at)}
+                      {typeof item.data?.reason === 'string' && <q class="reason">{item.data.reason}</q>}
                     </li>
                   ),
                 )}

@@ -60,8 +60,11 @@ describe.skipIf(SKIP_E2E)('the demo anyone can run', { timeout: E2E_TIMEOUT }, (
       await agentView.locator('main .status', { hasText: 'closed' }).waitFor();
       await shot(agentView, 'demo-console-closed');
       await widget(shop).getByRole('button', { name: 'Reopen' }).click();
+      await widget(shop).getByLabel('Why reopen it? (optional)').fill('The new lid does not fit');
       await widget(shop).getByRole('button', { name: 'Reopen' }).last().click();
       await agentView.locator('main .status', { hasText: 'open' }).waitFor();
+      // The agent reads why.
+      await agentView.locator('.event', { hasText: 'reopened' }).getByText('The new lid does not fit').waitFor();
       await shot(shop, 'demo-shop-reopened');
       await shot(agentView, 'demo-console-reopened');
       const events = await agentView.locator('.event').allTextContents();

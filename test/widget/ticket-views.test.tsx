@@ -144,6 +144,8 @@ describe('a customer’s ticket in the widget', () => {
     fireEvent.input(await w.ui.findByLabelText('Why reopen it? (optional)'), { target: { value: 'It broke again' } });
     await press(w.ui.getAllByRole('button', { name: 'Reopen' }).at(-1)!);
     expect(await w.ui.findByText('Waiting for support', {}, { timeout: 5000 })).toBeTruthy();
+    // The customer's reason stays in the thread, under the event, as text.
+    expect(w.ui.getByText('It broke again').closest('li')!.textContent).toMatch(/^Ticket reopened · .+It broke again$/);
     expect((await agent.tickets.get({ ticketId })).ticket).toMatchObject({ status: 'open', reopenCount: 1 });
     expect(w.events.map((e) => e.name)).toContain('ticket:reopened');
   });

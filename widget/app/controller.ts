@@ -51,7 +51,7 @@ const ERROR_TEXT: Record<string, keyof Messages> = {
   VERSION_CONFLICT: 'errorChanged',
   UNAUTHORIZED: 'errorSession',
   RATE_LIMITED: 'errorRateLimited',
-  REOPEN_WINDOW_EXPIRED: 'errorReopenWindow',
+  REOPEN_WINDOW_EXPIRED: 'followUpHint',
   VALIDATION: 'errorInvalid',
   PAYLOAD_TOO_LARGE: 'errorTooLarge',
   ATTACHMENT_TOO_LARGE: 'attachTooBig',

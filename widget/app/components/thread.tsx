@@ -65,7 +65,7 @@ export function Thread({ c, items }: { c: Controller; items: TimelineItem[] }) {
         }
         const key = EVENT_TEXT[item.type];
         if (!key) return null;
-        const rating = (item.data as { rating?: number } | null)?.rating;
+        const { rating, reason } = (item.data ?? {}) as { rating?: number; reason?: string };
         // The API keeps 1–5 (agents and other clients may use any step); the customer chose a word.
         const word = rating === undefined ? '' : t(rating >= 4 ? 'rateGreat' : rating === 3 ? 'rateOkay' : 'rateBad');
         // The opening event stands right above the first message, which carries the time.
@@ -74,6 +74,13 @@ export function Thread({ c, items }: { c: Controller; items: TimelineItem[] }) {
           <li key={`e${item.id}`} class="event">
             {t(key, { rating: word })}
             {item.type !== 'created' && <> · {when}</>}
+            {/* A reopen's reason: the customer's own words, kept with the event. */}
+            {reason && (
+              <>
+                <br />
+                <q dir="auto">{reason}</q>
+              </>
+            )}
           </li>,
         ];
       })}

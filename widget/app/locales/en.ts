@@ -32,7 +32,6 @@ export const en = {
   errorNotFound: 'This ticket is no longer available.',
   errorChanged: 'This ticket changed meanwhile; it has been reloaded.',
   errorRateLimited: 'Too many requests from here just now. Please wait a minute and try again.',
-  errorReopenWindow: 'This ticket was closed too long ago to reopen.',
   errorInvalid: 'Please check what you entered and try again.',
   errorTooLarge: 'That is too long to send. Please shorten it and try again.',
   topic: 'Topic',
@@ -90,6 +89,7 @@ export const en = {
   reopenReason: 'Why reopen it?',
   reopenUntil: 'You can reopen it until {date}.',
   followUp: 'Open a follow-up ticket',
+  /** Also what a reopen refused for that reason says (REOPEN_WINDOW_EXPIRED). */
   followUpHint: 'This ticket was closed too long ago to reopen.',
   followUpOf: 'Follow-up of an earlier ticket',
   followUpMessage: 'What do you need help with?',

@@ -33,7 +33,6 @@ export const et: Messages = {
   errorNotFound: 'See pöördumine pole enam saadaval.',
   errorChanged: 'Pöördumine muutus vahepeal; see on uuesti laaditud.',
   errorRateLimited: 'Siit on praegu liiga palju päringuid. Oota minut ja proovi uuesti.',
-  errorReopenWindow: 'See pöördumine suleti liiga ammu, et seda uuesti avada.',
   errorInvalid: 'Palun kontrolli sisestatut ja proovi uuesti.',
   errorTooLarge: 'See on saatmiseks liiga pikk. Palun lühenda ja proovi uuesti.',
   topic: 'Teema',

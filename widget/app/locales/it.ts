@@ -33,7 +33,6 @@ export const it: Messages = {
   errorNotFound: 'Questa richiesta non è più disponibile.',
   errorChanged: 'La richiesta è cambiata nel frattempo ed è stata ricaricata.',
   errorRateLimited: 'Troppe richieste da qui in questo momento. Attendi un minuto e riprova.',
-  errorReopenWindow: 'Questa richiesta è stata chiusa troppo tempo fa per essere riaperta.',
   errorInvalid: 'Controlla i dati inseriti e riprova.',
   errorTooLarge: 'Il testo è troppo lungo da inviare. Accorcialo e riprova.',
   topic: 'Argomento',
